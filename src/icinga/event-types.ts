@@ -1,0 +1,37 @@
+/**
+ * Every event stream type Icinga2 2.13 knows. Icinga2 accepts an unknown type silently
+ * (200 and an idle stream), so the relay validates types itself.
+ */
+export const EVENT_TYPES = [
+  'CheckResult',
+  'StateChange',
+  'Notification',
+  'Flapping',
+  'AcknowledgementSet',
+  'AcknowledgementCleared',
+  'CommentAdded',
+  'CommentRemoved',
+  'DowntimeAdded',
+  'DowntimeRemoved',
+  'DowntimeStarted',
+  'DowntimeTriggered',
+  'ObjectCreated',
+  'ObjectModified',
+  'ObjectDeleted',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** CheckResult is a firehose (one per check), so it is off unless asked for. */
+export const DEFAULT_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => t !== 'CheckResult');
+
+export function isEventType(name: string): name is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(name);
+}
+
+/** One parsed line of the stream. Only `type` is guaranteed, and only because the parser checks it. */
+export interface IcingaEvent {
+  type: string;
+  timestamp?: number;
+  [key: string]: unknown;
+}
