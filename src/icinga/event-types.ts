@@ -22,8 +22,14 @@ export const EVENT_TYPES = [
 
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** CheckResult is a firehose (one per check), so it is off unless asked for. */
-export const DEFAULT_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter((t) => t !== 'CheckResult');
+/**
+ * Relayed unless the config says otherwise. CheckResult is a firehose (one per check), and the
+ * Object* events are configuration churn that also fires for every comment and downtime
+ * (CommentAdded, DowntimeAdded, ... already say those in words), so they are off unless asked for.
+ */
+export const DEFAULT_EVENT_TYPES: readonly EventType[] = EVENT_TYPES.filter(
+  (type) => type !== 'CheckResult' && !type.startsWith('Object'),
+);
 
 export function isEventType(name: string): name is EventType {
   return (EVENT_TYPES as readonly string[]).includes(name);

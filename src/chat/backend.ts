@@ -1,0 +1,39 @@
+/**
+ * The one interface every chat backend implements. The relay knows nothing else about a
+ * backend; adding one means a file in src/chat/ and a line in src/chat/registry.ts.
+ */
+import type { Logger } from '../log.js';
+import type { RelayMessage } from '../message.js';
+
+/** Someone wrote to the relay. `identity` is what permissions key on; absent when the backend cannot vouch for the sender. */
+export interface IncomingMessage {
+  /** `backend:target` where the message was written, e.g. `irc:#ops`, or `console`. */
+  destination: string;
+  text: string;
+  /** True for a direct/1:1 message, false in a channel or room. */
+  direct: boolean;
+  sender: {
+    /** Trustworthy identity such as `irc:alice` (services account) or `console`; undefined when unknown. */
+    identity?: string;
+    /** What to call the sender in replies: a nick, a display name. Never used for permissions. */
+    displayName: string;
+  };
+}
+
+export interface ChatBackend {
+  /** The backend's name, the part of a destination before the colon. */
+  readonly name: string;
+  /** The destinations (`backend:target`) this backend serves, from its config. */
+  readonly destinations: readonly string[];
+  /** Connects and joins the configured channels/rooms. */
+  connect(): Promise<void>;
+  /** Delivers one message to one of this backend's destinations, rendered in the backend's idiom. */
+  send(destination: string, message: RelayMessage): Promise<void>;
+  /** Registers the handler for messages people write to the relay. */
+  onMessage(handler: (message: IncomingMessage) => void): void;
+  close(): Promise<void>;
+}
+
+export interface BackendDependencies {
+  logger: Logger;
+}

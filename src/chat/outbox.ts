@@ -1,0 +1,172 @@
+/**
+ * The queue between the relay and one chat connection: messages wait here, in order per
+ * destination, while the connection is down, and leave through a token bucket so the server
+ * never disconnects the bot for flooding. The queue is bounded; when it overflows the oldest
+ * messages go, and one notice says how many went and since when, so nothing vanishes silently.
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { RelayMessage } from '../message.js';
+import { TokenBucket, type RateLimit } from './token-bucket.js';
+
+export interface OutboxOptions {
+  /** Messages kept per destination while they cannot be sent. */
+  capacity: number;
+  rateLimit: RateLimit;
+  /** Which bucket a destination draws from: one per connection (IRC) or one per channel (Slack). */
+  bucketKey: (destination: string) => string;
+  /** Sends one message. A rejection keeps the message at the head of its queue for a retry. */
+  transmit: (destination: string, message: RelayMessage) => Promise<void>;
+  clock: Clock;
+  logger: Logger;
+  /** Wait before retrying after a failed transmit. */
+  retryMs?: number;
+}
+
+interface DestinationQueue {
+  messages: RelayMessage[];
+  dropped: number;
+  firstDropAt: number;
+}
+
+export const DEFAULT_RETRY_MS = 2000;
+
+/** The notice that takes the place of messages dropped from a full queue. */
+export function droppedNotice(count: number, since: number, capacity: number): RelayMessage {
+  const when = new Date(since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return {
+    eventType: 'Relay',
+    severity: 'warning',
+    text: `icinga-relay dropped ${count} older message${count === 1 ? '' : 's'} for this room since ${when}: more than ${capacity} were waiting while the chat connection was down`,
+    timestamp: since / 1000,
+    fields: { dropped: count },
+  };
+}
+
+export class Outbox {
+  private readonly queues = new Map<string, DestinationQueue>();
+  private readonly buckets = new Map<string, TokenBucket>();
+  private ready = false;
+  private draining = false;
+  /** Something was enqueued while a drain was already running: run once more after it. */
+  private kicked = false;
+  private timer: TimerHandle | undefined;
+  private retrying = false;
+  private closed = false;
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  enqueue(destination: string, message: RelayMessage): void {
+    if (this.closed) return;
+    let queue = this.queues.get(destination);
+    if (!queue) {
+      queue = { messages: [], dropped: 0, firstDropAt: 0 };
+      this.queues.set(destination, queue);
+    }
+    queue.messages.push(message);
+    if (queue.messages.length > this.options.capacity) {
+      queue.messages.shift();
+      if (queue.dropped++ === 0) queue.firstDropAt = this.options.clock.now();
+    }
+    this.drain();
+  }
+
+  /** The connection is up and joined (true) or gone (false). Messages only leave while ready. */
+  setReady(ready: boolean): void {
+    this.ready = ready;
+    if (ready) this.drain();
+  }
+
+  /** Messages waiting, over all destinations. */
+  get depth(): number {
+    let total = 0;
+    for (const queue of this.queues.values()) total += queue.messages.length + (queue.dropped > 0 ? 1 : 0);
+    return total;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.options.clock.clearTimeout(this.timer);
+  }
+
+  private bucket(destination: string): TokenBucket {
+    const key = this.options.bucketKey(destination);
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(this.options.rateLimit, this.options.clock);
+      this.buckets.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  private wakeIn(ms: number, retrying = false): void {
+    this.options.clock.clearTimeout(this.timer);
+    this.retrying = retrying;
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.retrying = false;
+      this.drain();
+    }, ms);
+  }
+
+  /** Sends whatever may go now, one message at a time, round-robin over destinations. */
+  private drain(): void {
+    // After a failed send, new messages wait for the retry instead of hammering a dead connection.
+    if (!this.ready || this.closed || this.retrying) return;
+    if (this.draining) {
+      this.kicked = true;
+      return;
+    }
+    this.draining = true;
+    this.kicked = false;
+    void this.drainLoop().finally(() => {
+      this.draining = false;
+      if (this.kicked) this.drain();
+    });
+  }
+
+  private async drainLoop(): Promise<void> {
+    while (this.ready && !this.closed) {
+      let sent = false;
+      let soonestMs = Infinity;
+      for (const [destination, queue] of this.queues) {
+        if (queue.messages.length === 0 && queue.dropped === 0) continue;
+        const token = this.bucket(destination).take();
+        if (!token.ok) {
+          soonestMs = Math.min(soonestMs, token.waitMs);
+          continue;
+        }
+        if (!(await this.sendHead(destination, queue))) {
+          this.wakeIn(this.options.retryMs ?? DEFAULT_RETRY_MS, true);
+          return;
+        }
+        sent = true;
+        if (!this.ready || this.closed) return;
+      }
+      if (!sent) {
+        if (soonestMs !== Infinity) this.wakeIn(soonestMs);
+        return;
+      }
+    }
+  }
+
+  /** Sends the dropped-messages notice if one is due, else the oldest message. False if the send failed. */
+  private async sendHead(destination: string, queue: DestinationQueue): Promise<boolean> {
+    const droppedCount = queue.dropped;
+    // Taken off the queue before the send, so an overflow during the send cannot drop it.
+    const message = droppedCount > 0 ? droppedNotice(droppedCount, queue.firstDropAt, this.options.capacity) : queue.messages.shift()!;
+    try {
+      await this.options.transmit(destination, message);
+    } catch (error) {
+      if (droppedCount === 0) queue.messages.unshift(message);
+      this.options.logger.warn('sending failed, will retry', { destination, error });
+      return false;
+    }
+    if (droppedCount > 0) {
+      this.options.logger.warn('messages were dropped from a full queue', { destination, dropped: droppedCount });
+      queue.dropped -= droppedCount;
+      if (queue.dropped > 0) queue.firstDropAt = this.options.clock.now();
+    }
+    return true;
+  }
+}

@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+/**
+ * The `icinga-relay` command: run the relay, check a config file, or format recorded events.
+ * `main` takes its streams and environment as parameters so tests run it in-process.
+ */
+import { createReadStream, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type LoadedConfig } from './config.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './icinga/ndjson.js';
+import { DEFAULT_EVENT_TYPES, type IcingaEvent } from './icinga/event-types.js';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
+import { Pipeline } from './pipeline.js';
+import { Relay } from './relay.js';
+import { createRouter } from './router.js';
+
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE = `Usage:
+  icinga-relay [--config FILE] [--log-level LEVEL]   run the relay
+  icinga-relay check-config FILE                     validate a config file; exit 2 on errors
+  icinga-relay format [FILE] [--config FILE] [--width N] [--soft-states]
+                                                     print recorded NDJSON events (FILE or stdin)
+                                                     as the relay would relay them: the event
+                                                     types and format settings of --config, or
+                                                     the defaults
+  icinga-relay --help | --version
+
+Without --config, the relay reads $ICINGA_RELAY_CONFIG, and without that its embedded default:
+the console backend and an Icinga2 given by ICINGA_RELAY_URL, ICINGA_RELAY_CA_FILE,
+ICINGA_RELAY_USERNAME and ICINGA_RELAY_PASSWORD. Every key is documented in config.example.yml.
+`;
+
+/** package.json sits above both src/ (run by tests) and dist/src/ (installed). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function configErrorText(error: unknown): string {
+  return error instanceof ConfigError ? error.message : `cannot load the configuration: ${(error as Error).message}`;
+}
+
+function readConfig(path: string | undefined, env: NodeJS.ProcessEnv): LoadedConfig {
+  return path ? loadConfig(path, env) : parseConfig(DEFAULT_CONFIG_YAML, { env });
+}
+
+async function checkConfig(path: string | undefined, io: CliIo): Promise<number> {
+  if (!path) {
+    io.stderr.write('check-config needs a FILE\n' + USAGE);
+    return 2;
+  }
+  try {
+    const { config, warnings } = loadConfig(path, io.env);
+    for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
+    const backends = Object.keys(config.chat).join(', ');
+    io.stdout.write(`${path}: OK (Icinga2 ${config.icinga.urls.join(', ')}; events ${config.icinga.events.join(', ')}; backends ${backends})\n`);
+    return 0;
+  } catch (error) {
+    io.stderr.write(configErrorText(error) + '\n');
+    return 2;
+  }
+}
+
+interface FormatSettings {
+  width: number;
+  softStates: boolean;
+  /** Event types the relay would subscribe to; others would never reach it. */
+  types: ReadonlySet<string>;
+}
+
+/** Formats NDJSON offline with the same pipeline as the relay; bad lines are reported and skipped. */
+async function formatEvents(file: string | undefined, settings: FormatSettings, io: CliIo): Promise<number> {
+  const pipeline = new Pipeline({ width: settings.width, router: createRouter({ destinations: ['console'], softStates: settings.softStates }) });
+  let lineNumber = 0;
+  let bad = 0;
+  const complain = (text: string) => {
+    bad++;
+    io.stderr.write(`line ${lineNumber}: ${text}\n`);
+  };
+  const splitter = new LineSplitter({
+    maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+    onLine: (line) => {
+      lineNumber++;
+      let event: unknown;
+      try {
+        event = JSON.parse(line);
+      } catch {
+        complain(`not valid JSON: ${line.slice(0, 80)}`);
+        return;
+      }
+      if (typeof event !== 'object' || event === null || typeof (event as IcingaEvent).type !== 'string') {
+        complain('not an Icinga2 event (no "type")');
+        return;
+      }
+      if (!settings.types.has((event as IcingaEvent).type)) return;
+      const delivery = pipeline.process(event as IcingaEvent);
+      if (delivery) io.stdout.write(delivery.message.text + '\n');
+    },
+    onOverlong: (bytes) => {
+      lineNumber++;
+      complain(`skipped: ${bytes} bytes is longer than ${DEFAULT_MAX_LINE_BYTES}`);
+    },
+  });
+  const input = file ? createReadStream(file) : io.stdin;
+  try {
+    for await (const chunk of input) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  } catch (error) {
+    io.stderr.write(`cannot read ${file ?? 'stdin'}: ${(error as Error).message}\n`);
+    return 2;
+  }
+  splitter.end();
+  return bad > 0 ? 1 : 0;
+}
+
+/** Runs until SIGTERM or SIGINT. SIGHUP re-reads the config; an invalid one leaves the running relay as it is. */
+async function runRelay(path: string | undefined, level: LogLevel | undefined, io: CliIo): Promise<number> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = readConfig(path, io.env);
+  } catch (error) {
+    io.stderr.write(configErrorText(error) + '\n');
+    if (!path) io.stderr.write('(no --config given: the embedded default needs the variables named in --help)\n');
+    return 2;
+  }
+  const write = (line: string) => io.stderr.write(line + '\n');
+  const makeLogger = (config: LoadedConfig): Logger => {
+    const logger = createLogger({ level: level ?? config.config.log.level, write });
+    for (const secret of config.secrets) logger.addSecret(secret);
+    for (const warning of config.warnings) logger.warn(warning);
+    return logger;
+  };
+  let logger = makeLogger(loaded);
+  let relay = new Relay(loaded.config, { logger });
+  logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
+  await relay.start();
+
+  return new Promise<number>((resolve) => {
+    let busy: Promise<void> = Promise.resolve();
+    const reload = () => {
+      busy = busy.then(async () => {
+        let next: LoadedConfig;
+        try {
+          next = readConfig(path, io.env);
+        } catch (error) {
+          logger.error('reload rejected, the running configuration stays', { errors: configErrorText(error) });
+          return;
+        }
+        logger.info('reloading the configuration');
+        await relay.stop();
+        logger = makeLogger(next);
+        relay = new Relay(next.config, { logger });
+        await relay.start();
+      });
+    };
+    const shutdown = (signal: string) => {
+      process.off('SIGHUP', reload);
+      busy = busy.then(async () => {
+        logger.info('stopping', { signal });
+        await relay.stop();
+        resolve(0);
+      });
+    };
+    process.on('SIGHUP', reload);
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'log-level': { type: 'string' },
+        width: { type: 'string' },
+        'soft-states': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.stdout.write(`icinga-relay ${packageVersion()}\n`);
+    return 0;
+  }
+  const [command, argument, ...extra] = positionals;
+  if (extra.length > 0 || (command === undefined && argument !== undefined)) {
+    io.stderr.write(`unexpected arguments: ${positionals.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+  switch (command) {
+    case 'check-config':
+      return checkConfig(argument ?? values.config, io);
+    case 'format': {
+      let settings: FormatSettings = { width: 400, softStates: false, types: new Set(DEFAULT_EVENT_TYPES) };
+      if (values.config) {
+        try {
+          const { config } = loadConfig(values.config, io.env);
+          settings = { ...config.format, types: new Set(config.icinga.events) };
+        } catch (error) {
+          io.stderr.write(configErrorText(error) + '\n');
+          return 2;
+        }
+      }
+      if (values.width !== undefined) {
+        settings.width = Number(values.width);
+        if (!Number.isInteger(settings.width) || settings.width < 40) {
+          io.stderr.write(`--width: expected a whole number of at least 40 but found ${values.width}\n`);
+          return 2;
+        }
+      }
+      if (values['soft-states']) settings.softStates = true;
+      return formatEvents(argument, settings, io);
+    }
+    case undefined: {
+      const level = values['log-level'];
+      if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) {
+        io.stderr.write(`--log-level: expected one of ${LOG_LEVELS.join(', ')} but found ${level}\n`);
+        return 2;
+      }
+      return runRelay(values.config ?? io.env.ICINGA_RELAY_CONFIG, level as LogLevel | undefined, io);
+    }
+    default:
+      io.stderr.write(`unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+// Through npm's bin symlink argv[1] is the link, so compare real paths.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  // `icinga-relay format ... | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+}

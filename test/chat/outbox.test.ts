@@ -1,0 +1,107 @@
+import t from 'tap';
+import { Outbox, droppedNotice } from '../../src/chat/outbox.js';
+import { TokenBucket } from '../../src/chat/token-bucket.js';
+import { memoryLogger } from '../../src/log.js';
+import type { RelayMessage } from '../../src/message.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+
+const message = (text: string): RelayMessage => ({ eventType: 'StateChange', severity: 'critical', text, timestamp: 0, fields: {} });
+
+function setup(options: { capacity?: number; burst?: number; perSecond?: number; perDestination?: boolean; fail?: () => boolean } = {}) {
+  const clock = new FakeClock();
+  const sent: { destination: string; text: string; at: number }[] = [];
+  const outbox = new Outbox({
+    capacity: options.capacity ?? 100,
+    rateLimit: { burst: options.burst ?? 2, perSecond: options.perSecond ?? 1 },
+    bucketKey: (destination) => (options.perDestination ? destination : 'connection'),
+    transmit: async (destination, m) => {
+      if (options.fail?.()) throw new Error('socket closed');
+      sent.push({ destination, text: m.text, at: clock.now() });
+    },
+    clock,
+    logger: memoryLogger(),
+    retryMs: 500,
+  });
+  return { clock, sent, outbox };
+}
+
+// The transmit promise resolves in a microtask; let the drain loop run.
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+t.test('holds messages until ready, then sends them in order through the bucket', async (t) => {
+  const { clock, sent, outbox } = setup();
+  for (const text of ['a', 'b', 'c', 'd']) outbox.enqueue('irc:#ops', message(text));
+  await settle();
+  t.same(sent, [], 'nothing leaves before the connection is ready');
+  t.equal(outbox.depth, 4);
+  outbox.setReady(true);
+  await settle();
+  t.same(sent.map((s) => s.text), ['a', 'b'], 'the burst goes at once');
+  clock.advance(1000);
+  await settle();
+  clock.advance(1000);
+  await settle();
+  t.same(sent.map((s) => s.text), ['a', 'b', 'c', 'd'], 'then one per second, in order');
+  t.same(sent.map((s) => s.at - sent[0].at), [0, 0, 1000, 2000]);
+  t.equal(outbox.depth, 0);
+  outbox.close();
+});
+
+t.test('a full queue drops the oldest and says so once, before the rest', async (t) => {
+  const { clock, sent, outbox } = setup({ capacity: 3, burst: 10 });
+  const firstDrop = clock.now();
+  for (const text of ['1', '2', '3', '4', '5']) {
+    outbox.enqueue('irc:#ops', message(text));
+    clock.advance(1000);
+  }
+  t.equal(outbox.depth, 4, 'three messages and one notice wait');
+  outbox.setReady(true);
+  await settle();
+  await settle();
+  const expectedNotice = droppedNotice(2, firstDrop + 3000, 3).text;
+  t.same(sent.map((s) => s.text), [expectedNotice, '3', '4', '5']);
+  t.match(expectedNotice, /dropped 2 older messages for this room since 2026-11-23 12:00:03Z/);
+  outbox.close();
+});
+
+t.test('a failed send keeps the message and retries it first', async (t) => {
+  let failures = 1;
+  const { clock, sent, outbox } = setup({ burst: 10, fail: () => failures-- > 0 });
+  outbox.setReady(true);
+  outbox.enqueue('irc:#ops', message('first'));
+  outbox.enqueue('irc:#ops', message('second'));
+  await settle();
+  t.same(sent, [], 'the first send failed');
+  t.same(clock.pendingDelays(), [500], 'a retry is scheduled');
+  clock.advance(500);
+  await settle();
+  await settle();
+  t.same(sent.map((s) => s.text), ['first', 'second']);
+  outbox.close();
+});
+
+t.test('per-destination buckets let one busy channel not hold up another', async (t) => {
+  const { sent, outbox } = setup({ burst: 1, perDestination: true });
+  outbox.setReady(true);
+  outbox.enqueue('slack:#a', message('a1'));
+  outbox.enqueue('slack:#a', message('a2'));
+  outbox.enqueue('slack:#b', message('b1'));
+  await settle();
+  await settle();
+  t.same(sent.map((s) => s.text).sort(), ['a1', 'b1']);
+  outbox.setReady(false);
+  outbox.close();
+  outbox.enqueue('slack:#a', message('after close'));
+  t.equal(outbox.depth, 1, 'a closed outbox takes nothing more');
+});
+
+t.test('token bucket refills at its rate and rejects nonsense limits', async (t) => {
+  const clock = new FakeClock();
+  const bucket = new TokenBucket({ burst: 1, perSecond: 4 }, clock);
+  t.same(bucket.take(), { ok: true });
+  t.same(bucket.take(), { ok: false, waitMs: 250 });
+  clock.advance(250);
+  t.same(bucket.take(), { ok: true });
+  t.throws(() => new TokenBucket({ burst: 0, perSecond: 1 }, clock), /burst >= 1/);
+  t.throws(() => new TokenBucket({ burst: 1, perSecond: 0 }, clock), /perSecond > 0/);
+});
