@@ -1,0 +1,470 @@
+/**
+ * The one YAML config file: parsed, `${ENV}`-expanded, validated and merged with defaults.
+ *
+ * Every problem is collected and reported at once, each naming its key path, because a typo in
+ * this file means alerts that never reach anyone. Unknown keys are errors for the same reason.
+ *
+ * `${NAME}` in a string value is replaced by that environment variable; an unset variable is an
+ * error. `$${` stands for a literal `${`. Expansion happens after YAML parsing, so a variable's
+ * value is always plain text and cannot inject YAML. It works in string values only: numbers and
+ * booleans cannot come from the environment.
+ *
+ * Relative file paths (`ca_file`, `password_file`, ...) are relative to the config file's directory.
+ */
+
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DurationError, formatDuration, parseDuration } from './duration.js';
+import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type EventType } from './icinga/event-types.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+
+export type IcingaAuth =
+  | { kind: 'password'; username: string; password: string; passwordFile?: string }
+  | { kind: 'certificate'; username?: string; cert: string; key: string; certFile: string; keyFile: string };
+
+export interface IcingaConfig {
+  /** API endpoints, tried in order. */
+  urls: string[];
+  /** PEM CA certificates that sign the Icinga2 API certificate; the system CAs when absent. */
+  ca?: string;
+  caFile?: string;
+  auth: IcingaAuth;
+  events: EventType[];
+  /** An Icinga2 filter expression, passed to the server as is. */
+  filter?: string;
+  maxLineBytes: number;
+  probeIntervalMs: number;
+  reconnect: { minMs: number; maxMs: number };
+}
+
+export interface FormatConfig {
+  /** Longest message text, in characters. */
+  width: number;
+  /** Relay SOFT state changes too, not only HARD ones. */
+  softStates: boolean;
+}
+
+export type ConsoleTimestamps = 'auto' | 'always' | 'never';
+
+export interface ConsoleConfig {
+  timestamps: ConsoleTimestamps;
+}
+
+/** One optional entry per chat backend; at least one is present. */
+export interface ChatConfig {
+  console?: ConsoleConfig;
+}
+
+export interface RelayConfig {
+  /** Absolute path of the file this came from, for messages; absent for config text. */
+  configFile?: string;
+  icinga: IcingaConfig;
+  format: FormatConfig;
+  chat: ChatConfig;
+  log: { level: LogLevel };
+}
+
+export interface LoadedConfig {
+  config: RelayConfig;
+  /** For the caller to log: problems that do not stop the relay. */
+  warnings: string[];
+  /** Every secret value in the config, for the caller to mask in logs. */
+  secrets: string[];
+}
+
+export interface ConfigSource {
+  /** The file the text came from: named in messages, and the base of relative file paths. */
+  path?: string;
+  env: NodeJS.ProcessEnv;
+  /** The permission bits of the file at `path`, when known: a secret in a file others can read is warned about. */
+  mode?: number;
+}
+
+/** Used when no config file is given: a local Icinga2, reached through the environment. */
+export const DEFAULT_CONFIG_YAML = `icinga:
+  url: \${ICINGA_RELAY_URL}
+  ca_file: \${ICINGA_RELAY_CA_FILE}
+  username: \${ICINGA_RELAY_USERNAME}
+  password: \${ICINGA_RELAY_PASSWORD}
+chat:
+  console:
+    timestamps: auto
+`;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly errors: string[],
+    readonly path?: string,
+  ) {
+    super(`invalid configuration${path ? ` in ${path}` : ''}:\n${errors.map((error) => `  - ${error}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DURATION_EXAMPLE = 'a duration such as 90s, 30m, 2h or 1d12h';
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const VARIABLE_REFERENCE = /\$(\$?)\{([^}]*)(\}?)/g;
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What was found, as a config error shows it. */
+function describeValue(value: unknown): string {
+  if (value == null) return 'nothing';
+  if (Array.isArray(value)) {
+    const json = JSON.stringify(value);
+    return json.length <= 60 ? json : `a list of ${value.length} items`;
+  }
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** What was found, without showing it: for secrets. */
+function describeKind(value: unknown): string {
+  if (value == null) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
+}
+
+type ErrorMessage = (issue: z.core.$ZodRawIssue) => string;
+
+const expecting =
+  (what: string): ErrorMessage =>
+  (issue) =>
+    `expected ${what} but found ${describeValue(issue.input)}`;
+
+/** Node's message ends with the system call and the path; the path is in our message already. */
+function fileProblem(error: unknown): string {
+  return (error as Error).message.split(',')[0];
+}
+
+function pathLabel(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'top level';
+  return path
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`))
+    .join('');
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (value as Record<PropertyKey, unknown> | null | undefined)?.[key], data);
+}
+
+/** One issue as the lines a user reads; `data` tells a missing key from a key of the wrong type. */
+function issueMessages(issue: z.core.$ZodIssue, data: unknown): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${pathLabel([...issue.path, key])}: ${issue.message}`);
+  }
+  // YAML has no undefined, so an issue about an undefined value is about an absent key.
+  if (valueAt(data, issue.path) === undefined) {
+    return [`${pathLabel(issue.path.slice(0, -1))}: missing required key "${String(issue.path.at(-1))}"`];
+  }
+  return [`${pathLabel(issue.path)}: ${issue.message}`];
+}
+
+/** Auth problems from which keys are present, so they show even while other icinga keys are wrong. */
+function authProblems(icinga: Record<string, unknown>): string[] {
+  const has = (key: string) => icinga[key] !== undefined;
+  const password = has('password') || has('password_file');
+  const certificate = has('cert_file') || has('key_file');
+  const problems: string[] = [];
+  if (password && certificate) {
+    problems.push(
+      'expected either password auth (password / password_file) or client-certificate auth (cert_file + key_file) but found both',
+    );
+  }
+  if (has('password') && has('password_file')) problems.push('expected either password or password_file but found both');
+  if (password && !has('username')) problems.push('missing required key "username" (password auth needs it)');
+  for (const [key, partner] of [['cert_file', 'key_file'], ['key_file', 'cert_file']]) {
+    if (has(key) && !has(partner)) problems.push(`missing required key "${partner}" (${key} needs it)`);
+  }
+  if (!password && !certificate) {
+    problems.push(
+      'expected password auth (username with password or password_file) or client-certificate auth (cert_file + key_file) but found neither',
+    );
+  }
+  return problems;
+}
+
+interface FileContents {
+  path: string;
+  contents: string;
+}
+
+interface IcingaKeys {
+  username?: string;
+  password?: string;
+  password_file?: FileContents;
+  cert_file?: FileContents;
+  key_file?: FileContents;
+}
+
+function icingaAuth({ username, password, password_file, cert_file, key_file }: IcingaKeys): IcingaAuth {
+  // authProblems() has rejected every other combination, and a rejected refinement stops the transform.
+  if (cert_file && key_file) {
+    return { kind: 'certificate', username, cert: cert_file.contents, certFile: cert_file.path, key: key_file.contents, keyFile: key_file.path };
+  }
+  return { kind: 'password', username: username!, password: password ?? password_file!.contents, passwordFile: password_file?.path };
+}
+
+interface SchemaContext {
+  env: NodeJS.ProcessEnv;
+  baseDir: string;
+  /** Filled while parsing. */
+  secrets: string[];
+  /** Keys whose secret is written in the file itself rather than taken from ${ENV}. */
+  inlineSecretKeys: Set<string>;
+}
+
+/** The schema, built per parse because its leaves expand ${ENV}, read files and collect secrets. */
+function configSchema(context: SchemaContext) {
+  /** Expands ${NAME} references; `literal` tells whether any text came from the file itself. */
+  function expand(raw: string, ctx: z.core.$RefinementCtx, { secret = false } = {}): { value: string; literal: boolean } {
+    let referencedLength = 0;
+    const value = raw.replace(VARIABLE_REFERENCE, (reference: string, escape: string, name: string, close: string) => {
+      if (escape) return reference.slice(1);
+      let problem: string | undefined;
+      if (!close || !VARIABLE_NAME.test(name)) {
+        // A secret's text stays out of error messages, which end up in logs.
+        const found = secret ? 'the value holds an invalid variable reference' : `${JSON.stringify(reference)} is not a valid variable reference`;
+        problem = `${found}: write \${NAME} (letters, digits, _), or $\${ for a literal \${`;
+      } else if (context.env[name] === undefined) {
+        problem = `environment variable ${name} is not set`;
+      }
+      if (problem) {
+        // Not fatal, so that a union (icinga.url) still knows which of its options the value was meant for.
+        ctx.addIssue({ code: 'custom', message: problem, continue: true });
+        return reference;
+      }
+      referencedLength += reference.length;
+      return context.env[name]!;
+    });
+    return { value, literal: referencedLength < raw.length };
+  }
+
+  const envText = (what: string) =>
+    z.string({ error: expecting(what) }).transform((raw, ctx) => expand(raw, ctx).value);
+
+  const text = (what: string) => envText(what).pipe(z.string().min(1, { error: expecting(what) }));
+
+  const choice = <const T extends readonly string[]>(values: T) =>
+    envText(`one of ${values.join(', ')}`).pipe(z.enum(values, { error: expecting(`one of ${values.join(', ')}`) }));
+
+  const duration = envText(DURATION_EXAMPLE).transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      // parseDuration throws nothing else.
+      const { reason } = error as DurationError;
+      ctx.addIssue({ code: 'custom', message: `expected ${DURATION_EXAMPLE} but found ${JSON.stringify(value)} (${reason})` });
+      return z.NEVER;
+    }
+  });
+
+  const file = (what: string) =>
+    text(`the path of ${what}`).transform((name, ctx): FileContents => {
+      const path = resolve(context.baseDir, name);
+      try {
+        return { path, contents: readFileSync(path, 'utf8') };
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `cannot read ${path} (${fileProblem(error)})` });
+        return z.NEVER;
+      }
+    });
+
+  /** A secret in the file: expanded and collected like any string, but never shown in errors. */
+  const secret = (key: string) =>
+    z
+      .string({ error: (issue) => `expected a ${key} (a string: quote it) but found ${describeKind(issue.input)}` })
+      .transform((raw, ctx) => {
+        const { value, literal } = expand(raw, ctx, { secret: true });
+        if (literal) context.inlineSecretKeys.add(key);
+        return value;
+      })
+      .pipe(z.string().min(1, { error: `expected a ${key} but found an empty string` }))
+      .transform((value) => {
+        context.secrets.push(value);
+        return value;
+      });
+
+  /** `<key>_file`: the secret is the file's contents, without the newline editors add. */
+  const secretFile = (key: string) =>
+    file(`a file holding the ${key}`).transform(({ path, contents }, ctx): FileContents => {
+      const value = contents.replace(/\r?\n$/, '');
+      if (value === '') {
+        ctx.addIssue({ code: 'custom', message: `expected a ${key} in ${path} but found an empty file` });
+        return z.NEVER;
+      }
+      context.secrets.push(value);
+      return { path, contents: value };
+    });
+
+  const httpsUrl = envText('an https:// URL').superRefine(
+    (text, ctx) => {
+      const url = URL.canParse(text) ? new URL(text) : undefined;
+      if (url?.protocol !== 'https:') {
+        ctx.addIssue({ code: 'custom', message: `expected an https:// URL but found ${JSON.stringify(text)}` });
+      } else if (url.username || url.password) {
+        // fetch() refuses such URLs, and they would put the password in logs.
+        ctx.addIssue({ code: 'custom', message: 'expected an https:// URL without user:password@ (use username and password) but found one with it' });
+      }
+    },
+    // Not on top of an unset variable. A refinement rather than a pipe, which would make that
+    // problem fatal and hide from the union in icinga.url which option the value was meant for.
+    { when: (payload) => payload.issues.length === 0 },
+  );
+
+  /** A mapping that accepts only these keys. */
+  const section = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
+    z.strictObject(shape, {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys' ? `unknown key (allowed: ${Object.keys(shape).join(', ')})` : expecting('a mapping')(issue),
+    });
+
+  /** A section of defaults only: absent, or present with every line commented out, means all defaults. */
+  const optionalSection = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.preprocess((value) => value ?? {}, section(shape));
+
+  /** A chat backend is off when absent; `console:` with nothing under it turns it on with defaults. */
+  const chatBackend = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
+    z.preprocess((value) => (value === null ? {} : value), section(shape)).optional();
+
+  // One entry per backend: adding a backend to the config means adding its block here.
+  const chatBackends = {
+    console: chatBackend({ timestamps: choice(['auto', 'always', 'never']).default('auto') }),
+  };
+
+  const urls = z
+    .union([httpsUrl, z.array(httpsUrl).min(1, { error: 'expected at least one URL but found an empty list' })], {
+      error: expecting('an https:// URL or a list of them'),
+    })
+    .transform((url) => (typeof url === 'string' ? [url] : url));
+
+  const events = z
+    .array(choice(EVENT_TYPES), { error: expecting('a list of event types') })
+    .min(1, { error: 'expected at least one event type but found an empty list' })
+    .superRefine((types, ctx) => {
+      types.forEach((type, index) => {
+        if (types.indexOf(type) < index) {
+          ctx.addIssue({ code: 'custom', message: `expected each event type once but found ${JSON.stringify(type)} again`, path: [index] });
+        }
+      });
+    })
+    .default([...DEFAULT_EVENT_TYPES]);
+
+  const reconnect = optionalSection({ min: duration.prefault('1s'), max: duration.prefault('60s') }).transform(({ min, max }, ctx) => {
+    if (min > max) {
+      ctx.addIssue({ code: 'custom', message: `expected min no longer than max but found min ${formatDuration(min)}, max ${formatDuration(max)}` });
+      return z.NEVER;
+    }
+    return { minMs: min, maxMs: max };
+  });
+
+  const icinga = section({
+    url: urls,
+    ca_file: file('a CA certificate file (PEM)').optional(),
+    username: text('a user name').optional(),
+    password: secret('password').optional(),
+    password_file: secretFile('password').optional(),
+    cert_file: file('a client certificate file (PEM)').optional(),
+    key_file: file('a private key file (PEM)').optional(),
+    events,
+    filter: text('an Icinga2 filter expression').optional(),
+    max_line_bytes: z.int({ error: expecting('a positive whole number of bytes') }).positive().default(8 * 1024 * 1024),
+    probe_interval: duration.prefault('60s'),
+    reconnect,
+  })
+    .superRefine(
+      (keys, ctx) => {
+        for (const message of authProblems(keys)) ctx.addIssue({ code: 'custom', message });
+      },
+      // Also when other icinga keys are wrong, so all problems show at once; only presence is checked.
+      { when: (payload) => isMapping(payload.value) },
+    )
+    .transform(
+      (keys): IcingaConfig => ({
+        urls: keys.url,
+        ...(keys.ca_file && { ca: keys.ca_file.contents, caFile: keys.ca_file.path }),
+        auth: icingaAuth(keys),
+        events: keys.events,
+        ...(keys.filter !== undefined && { filter: keys.filter }),
+        maxLineBytes: keys.max_line_bytes,
+        probeIntervalMs: keys.probe_interval,
+        reconnect: keys.reconnect,
+      }),
+    );
+
+  const format = optionalSection({
+    width: z.int({ error: expecting('a whole number from 40 to 4000') }).min(40).max(4000).default(400),
+    soft_states: z.boolean({ error: expecting('true or false') }).default(false),
+  }).transform(({ width, soft_states }): FormatConfig => ({ width, softStates: soft_states }));
+
+  const chat = z
+    .preprocess((value) => (value === undefined ? { console: {} } : (value ?? {})), section(chatBackends))
+    .refine((backends) => Object.values(backends).some((backend) => backend !== undefined), {
+      error: `expected at least one backend (${Object.keys(chatBackends).join(', ')}) but found none`,
+    });
+
+  const log = optionalSection({ level: choice(LOG_LEVELS).default('info') });
+
+  return section({ icinga, format, chat, log });
+}
+
+/** Parses and validates config text; throws a ConfigError listing every problem found. */
+export function parseConfig(text: string, source: ConfigSource): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    const errors = document.errors.map((error) => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      return `YAML syntax error at line ${line}, column ${col}: ${error.message}`;
+    });
+    throw new ConfigError(errors, source.path);
+  }
+  if (document.contents === null) {
+    throw new ConfigError(['top level: expected a mapping with at least an icinga section but found an empty file'], source.path);
+  }
+
+  const data: unknown = document.toJS();
+  const context: SchemaContext = {
+    env: source.env,
+    baseDir: source.path ? dirname(resolve(source.path)) : process.cwd(),
+    secrets: [],
+    inlineSecretKeys: new Set(),
+  };
+  const result = configSchema(context).safeParse(data);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.flatMap((issue) => issueMessages(issue, data)),
+      source.path,
+    );
+  }
+
+  const warnings: string[] = [];
+  const inlineSecretKeys = [...context.inlineSecretKeys];
+  if (source.mode !== undefined && (source.mode & 0o044) !== 0 && inlineSecretKeys.length > 0) {
+    const readers = source.mode & 0o004 ? 'others' : 'its group';
+    const mode = (source.mode & 0o777).toString(8).padStart(4, '0');
+    warnings.push(
+      `config file ${source.path} is readable by ${readers} (mode ${mode}) and holds ` +
+        `${inlineSecretKeys.map((key) => `a ${key}`).join(' and ')}: chmod 600 it or use ` +
+        `${inlineSecretKeys.map((key) => `${key}_file`).join(', ')} / \${ENV}`,
+    );
+  }
+  const config: RelayConfig = source.path ? { configFile: resolve(source.path), ...result.data } : result.data;
+  return { config, warnings, secrets: context.secrets };
+}
+
+/** Reads and parses the config file at `path`; see parseConfig. */
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  let mode: number;
+  try {
+    text = readFileSync(path, 'utf8');
+    mode = statSync(path).mode;
+  } catch (error) {
+    throw new ConfigError([`cannot read ${path} (${fileProblem(error)})`], path);
+  }
+  return parseConfig(text, { path, env, mode });
+}
