@@ -19,6 +19,7 @@ import { z } from 'zod';
 import { DurationError, formatDuration, parseDuration } from './duration.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type EventType } from './icinga/event-types.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
+import type { RateLimit } from './chat/token-bucket.js';
 
 export type IcingaAuth =
   | { kind: 'password'; username: string; password: string; passwordFile?: string }
@@ -52,9 +53,77 @@ export interface ConsoleConfig {
   timestamps: ConsoleTimestamps;
 }
 
+/** What every networked chat backend has: its send throttle, queue bound and reconnect backoff. */
+export interface ChatConnectionConfig {
+  /** Token bucket for sending: per connection on IRC and XMPP, per channel on Slack. */
+  rate: RateLimit;
+  /** Messages kept per destination while the connection is down. */
+  queueSize: number;
+  reconnect: { minMs: number; maxMs: number };
+}
+
+export interface IrcChannel {
+  /** With its prefix: #ops. */
+  name: string;
+  key?: string;
+}
+
+export interface IrcConfig extends ChatConnectionConfig {
+  host: string;
+  port: number;
+  tls: boolean;
+  /** PEM CA certificates for the server's certificate; the system CAs when absent. */
+  ca?: string;
+  nick: string;
+  username: string;
+  realname: string;
+  sasl?: { account: string; password: string };
+  /** For networks without SASL: sent to NickServ as IDENTIFY after connecting. */
+  nickservPassword?: string;
+  channels: IrcChannel[];
+  /** mIRC colours by severity. */
+  colours: boolean;
+}
+
+export interface XmppRoom {
+  /** The room's bare JID: ops@conference.example.org. */
+  jid: string;
+  password?: string;
+}
+
+export interface XmppConfig extends ChatConnectionConfig {
+  /** xmpp://host:port (STARTTLS) or xmpps://host:port (direct TLS). */
+  service: string;
+  /** The account's JID: relay@example.org. */
+  jid: string;
+  password: string;
+  ca?: string;
+  /** Plain-text (unencrypted) connections: only for a server on the same machine. */
+  allowPlaintext: boolean;
+  /** The relay's nick in the rooms. */
+  nick: string;
+  rooms: XmppRoom[];
+}
+
+export interface SlackConfig extends ChatConnectionConfig {
+  /** xoxb-...: posts messages and reads channel names. */
+  botToken: string;
+  /** xapp-...: opens the Socket Mode connection that delivers messages people write. */
+  appToken: string;
+  /** #name or a channel ID (C0123ABC). */
+  channels: string[];
+  /** Web API base URL, ending in /api/. */
+  apiUrl: string;
+  /** Retries of one failed Web API call (429 and network errors) before it counts as failed. */
+  retries: number;
+}
+
 /** One optional entry per chat backend; at least one is present. */
 export interface ChatConfig {
   console?: ConsoleConfig;
+  irc?: IrcConfig;
+  xmpp?: XmppConfig;
+  slack?: SlackConfig;
 }
 
 export interface RelayConfig {
@@ -326,13 +395,171 @@ function configSchema(context: SchemaContext) {
   /** A section of defaults only: absent, or present with every line commented out, means all defaults. */
   const optionalSection = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.preprocess((value) => value ?? {}, section(shape));
 
+  const reconnect = optionalSection({ min: duration.prefault('1s'), max: duration.prefault('60s') }).transform(({ min, max }, ctx) => {
+    if (min > max) {
+      ctx.addIssue({ code: 'custom', message: `expected min no longer than max but found min ${formatDuration(min)}, max ${formatDuration(max)}` });
+      return z.NEVER;
+    }
+    return { minMs: min, maxMs: max };
+  });
+
   /** A chat backend is off when absent; `console:` with nothing under it turns it on with defaults. */
-  const chatBackend = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
-    z.preprocess((value) => (value === null ? {} : value), section(shape)).optional();
+  const chatBackend = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.preprocess((value) => (value === null ? {} : value), section(shape));
+
+  /** A secret given as `<key>` or `<key>_file`, at most one of them (`required`: exactly one). */
+  const secretChoice = (keys: Record<string, unknown>, key: string, ctx: z.core.$RefinementCtx, required: boolean) => {
+    const inline = keys[key] !== undefined;
+    const fromFile = keys[`${key}_file`] !== undefined;
+    if (inline && fromFile) ctx.addIssue({ code: 'custom', message: `expected either ${key} or ${key}_file but found both` });
+    if (required && !inline && !fromFile) ctx.addIssue({ code: 'custom', message: `missing required key "${key}" (or ${key}_file)` });
+  };
+  const secretValue = (inline: unknown, fromFile: unknown) => (inline as string | undefined) ?? (fromFile as FileContents | undefined)?.contents;
+
+  const connectionKeys = (burst: number, perSecond: number) => ({
+    rate: optionalSection({
+      burst: z.int({ error: expecting('a whole number of messages, at least 1') }).min(1).default(burst),
+      per_second: z.number({ error: expecting('a number of messages per second above 0') }).positive().default(perSecond),
+    }),
+    queue_size: z.int({ error: expecting('a whole number of messages from 1 to 1000000') }).min(1).max(1_000_000).default(1000),
+    reconnect,
+  });
+  const connection = (keys: { rate: { burst: number; per_second: number }; queue_size: number; reconnect: { minMs: number; maxMs: number } }): ChatConnectionConfig => ({
+    rate: { burst: keys.rate.burst, perSecond: keys.rate.per_second },
+    queueSize: keys.queue_size,
+    reconnect: keys.reconnect,
+  });
+  const nonEmptyList = <T extends z.ZodType>(item: T, what: string) =>
+    z.array(item, { error: expecting(`a list of ${what}`) }).min(1, { error: `expected at least one of ${what} but found an empty list` });
+
+  const ircChannelName = text('an IRC channel such as #ops').pipe(
+    z.string().regex(/^[#&][^\s,\x07]+$/, { error: expecting('an IRC channel such as #ops (starting with # or &, no spaces or commas)') }),
+  );
+  const ircChannel = z
+    .union([ircChannelName, section({ name: ircChannelName, key: secret('channel key').optional() })], {
+      error: expecting('a channel name or a mapping with name and key'),
+    })
+    .transform((channel): IrcChannel => (typeof channel === 'string' ? { name: channel } : channel));
+
+  // Flood limits: InspIRCd's defaults allow ~1 line/s after a burst of ~5 (measured); big
+  // networks are stricter. 4 at once, then one every 2 s, is safe on all of them.
+  const irc = chatBackend({
+    server: text('a host name'),
+    port: z.int({ error: expecting('a port from 1 to 65535') }).min(1).max(65535).optional(),
+    tls: z.boolean({ error: expecting('true or false') }).default(true),
+    ca_file: file('a CA certificate file (PEM)').optional(),
+    nick: text('a nick').prefault('icinga-relay'),
+    username: text('a user name').optional(),
+    realname: text('a real name').prefault('icinga-relay'),
+    sasl_account: text('a services account').optional(),
+    sasl_password: secret('sasl_password').optional(),
+    sasl_password_file: secretFile('sasl_password').optional(),
+    nickserv_password: secret('nickserv_password').optional(),
+    nickserv_password_file: secretFile('nickserv_password').optional(),
+    channels: nonEmptyList(ircChannel, 'channels'),
+    colours: z.boolean({ error: expecting('true or false') }).default(true),
+    ...connectionKeys(4, 0.5),
+  })
+    .superRefine((keys, ctx) => {
+      secretChoice(keys, 'sasl_password', ctx, keys.sasl_account !== undefined);
+      secretChoice(keys, 'nickserv_password', ctx, false);
+      if (keys.sasl_account === undefined && (keys.sasl_password ?? keys.sasl_password_file) !== undefined) {
+        ctx.addIssue({ code: 'custom', message: 'missing required key "sasl_account" (sasl_password needs it)' });
+      }
+    })
+    .transform(
+      (keys): IrcConfig => ({
+        host: keys.server,
+        port: keys.port ?? (keys.tls ? 6697 : 6667),
+        tls: keys.tls,
+        ...(keys.ca_file && { ca: keys.ca_file.contents }),
+        nick: keys.nick,
+        username: keys.username ?? keys.nick,
+        realname: keys.realname,
+        ...(keys.sasl_account !== undefined && {
+          sasl: { account: keys.sasl_account, password: secretValue(keys.sasl_password, keys.sasl_password_file)! },
+        }),
+        ...(secretValue(keys.nickserv_password, keys.nickserv_password_file) !== undefined && {
+          nickservPassword: secretValue(keys.nickserv_password, keys.nickserv_password_file),
+        }),
+        channels: keys.channels,
+        colours: keys.colours,
+        ...connection(keys),
+      }),
+    );
+
+  const bareJid = (what: string) =>
+    text(what).pipe(z.string().regex(/^[^@/\s]+@[^@/\s]+$/, { error: expecting(`${what} (name@domain, no resource)`) }));
+  const xmppRoom = z
+    .union([bareJid('a room JID'), section({ jid: bareJid('a room JID'), password: secret('room password').optional() })], {
+      error: expecting('a room JID or a mapping with jid and password'),
+    })
+    .transform((room): XmppRoom => (typeof room === 'string' ? { jid: room } : room));
+  const xmppService = text('an xmpp:// or xmpps:// URL').pipe(
+    z.string().regex(/^xmpps?:\/\/[^/\s:]+(:\d+)?\/?$/, { error: expecting('an xmpp://host:port or xmpps://host:port URL') }),
+  );
+
+  const xmpp = chatBackend({
+    service: xmppService,
+    jid: bareJid('a JID'),
+    password: secret('password').optional(),
+    password_file: secretFile('password').optional(),
+    ca_file: file('a CA certificate file (PEM)').optional(),
+    allow_plaintext: z.boolean({ error: expecting('true or false') }).default(false),
+    nick: text('a room nick').prefault('icinga-relay'),
+    rooms: nonEmptyList(xmppRoom, 'rooms'),
+    ...connectionKeys(5, 1),
+  })
+    .superRefine((keys, ctx) => secretChoice(keys, 'password', ctx, true))
+    .transform(
+      (keys): XmppConfig => ({
+        service: keys.service.replace(/\/$/, ''),
+        jid: keys.jid,
+        password: secretValue(keys.password, keys.password_file)!,
+        ...(keys.ca_file && { ca: keys.ca_file.contents }),
+        allowPlaintext: keys.allow_plaintext,
+        nick: keys.nick,
+        rooms: keys.rooms,
+        ...connection(keys),
+      }),
+    );
+
+  const slackChannel = text('a channel such as #ops or C0123ABC').pipe(
+    z.string().regex(/^(#[a-z0-9][a-z0-9._-]*|[CGD][A-Z0-9]{2,})$/, { error: expecting('a channel such as #ops (lower case) or an ID such as C0123ABC') }),
+  );
+  // Slack allows about one message per second per channel.
+  const slack = chatBackend({
+    bot_token: secret('bot_token').optional(),
+    bot_token_file: secretFile('bot_token').optional(),
+    app_token: secret('app_token').optional(),
+    app_token_file: secretFile('app_token').optional(),
+    channels: nonEmptyList(slackChannel, 'channels'),
+    api_url: envText('an http(s):// URL ending in /api/').pipe(
+      z.string().regex(/^https?:\/\/[^\s]+\/api\/$/, { error: expecting('an http(s):// URL ending in /api/') }),
+    ).default('https://slack.com/api/'),
+    retries: z.int({ error: expecting('a whole number from 0 to 10') }).min(0).max(10).default(3),
+    ...connectionKeys(1, 1),
+  })
+    .superRefine((keys, ctx) => {
+      secretChoice(keys, 'bot_token', ctx, true);
+      secretChoice(keys, 'app_token', ctx, true);
+    })
+    .transform(
+      (keys): SlackConfig => ({
+        botToken: secretValue(keys.bot_token, keys.bot_token_file)!,
+        appToken: secretValue(keys.app_token, keys.app_token_file)!,
+        channels: keys.channels,
+        apiUrl: keys.api_url,
+        retries: keys.retries,
+        ...connection(keys),
+      }),
+    );
 
   // One entry per backend: adding a backend to the config means adding its block here.
   const chatBackends = {
-    console: chatBackend({ timestamps: choice(['auto', 'always', 'never']).default('auto') }),
+    console: chatBackend({ timestamps: choice(['auto', 'always', 'never']).default('auto') }).optional(),
+    irc: irc.optional(),
+    xmpp: xmpp.optional(),
+    slack: slack.optional(),
   };
 
   const urls = z
@@ -352,14 +579,6 @@ function configSchema(context: SchemaContext) {
       });
     })
     .default([...DEFAULT_EVENT_TYPES]);
-
-  const reconnect = optionalSection({ min: duration.prefault('1s'), max: duration.prefault('60s') }).transform(({ min, max }, ctx) => {
-    if (min > max) {
-      ctx.addIssue({ code: 'custom', message: `expected min no longer than max but found min ${formatDuration(min)}, max ${formatDuration(max)}` });
-      return z.NEVER;
-    }
-    return { minMs: min, maxMs: max };
-  });
 
   const icinga = section({
     url: urls,

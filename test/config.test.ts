@@ -126,9 +126,9 @@ t.test('unknown keys are errors at every level', async (t) => {
     'log.file: unknown key (allowed: level)',
     'log.lvl: unknown key (allowed: level)',
   ]);
-  t.same(problems(`${icinga()}chat: { irc: { server: x } }\n`), [
-    'chat.irc: unknown key (allowed: console)',
-    'chat: expected at least one backend (console) but found none',
+  t.same(problems(`${icinga()}chat: { matrix: { server: x } }\n`), [
+    'chat.matrix: unknown key (allowed: console, irc, xmpp, slack)',
+    'chat: expected at least one backend (console, irc, xmpp, slack) but found none',
   ]);
 });
 
@@ -202,8 +202,8 @@ t.test('format: width within 40..4000, soft_states a boolean', async (t) => {
 t.test('chat: console by default, at least one backend when given', async (t) => {
   t.same(parse(icinga()).config.chat, { console: { timestamps: 'auto' } });
   t.same(parse(`${icinga()}chat:\n  console:\n`).config.chat, { console: { timestamps: 'auto' } });
-  t.same(problems(`${icinga()}chat: {}\n`), ['chat: expected at least one backend (console) but found none']);
-  t.same(problems(`${icinga()}chat:\n`), ['chat: expected at least one backend (console) but found none']);
+  t.same(problems(`${icinga()}chat: {}\n`), ['chat: expected at least one backend (console, irc, xmpp, slack) but found none']);
+  t.same(problems(`${icinga()}chat:\n`), ['chat: expected at least one backend (console, irc, xmpp, slack) but found none']);
   t.same(problems(`${icinga()}chat: { console: { timestamps: sometimes } }\n`), [
     'chat.console.timestamps: expected one of auto, always, never but found "sometimes"',
   ]);

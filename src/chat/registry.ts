@@ -6,9 +6,9 @@ import type { ChatConfig } from '../config.js';
 import type { BackendDependencies, ChatBackend } from './backend.js';
 import { ConsoleBackend } from './console.js';
 
-type BackendFactories = {
-  [Name in keyof ChatConfig]-?: (config: NonNullable<ChatConfig[Name]>, dependencies: BackendDependencies) => ChatBackend;
-};
+type BackendFactory<Config> = (config: Config, dependencies: BackendDependencies) => ChatBackend;
+
+type BackendFactories = { [Name in keyof ChatConfig]: BackendFactory<NonNullable<ChatConfig[Name]>> };
 
 const BACKENDS: BackendFactories = {
   console: (config) => new ConsoleBackend({ timestamps: config.timestamps }),
@@ -16,9 +16,11 @@ const BACKENDS: BackendFactories = {
 
 export function createBackends(chat: ChatConfig, dependencies: BackendDependencies): ChatBackend[] {
   const backends: ChatBackend[] = [];
-  for (const name of Object.keys(BACKENDS) as (keyof ChatConfig)[]) {
-    const config = chat[name];
-    if (config) backends.push(BACKENDS[name](config, dependencies));
+  for (const [name, config] of Object.entries(chat) as [keyof ChatConfig, ChatConfig[keyof ChatConfig]][]) {
+    const factory = BACKENDS[name] as BackendFactory<typeof config> | undefined;
+    if (!config) continue;
+    if (!factory) throw new Error(`the ${name} backend is configured but not available in this build`);
+    backends.push(factory(config, dependencies));
   }
   return backends;
 }

@@ -6,6 +6,9 @@ set -euo pipefail
 declare -A binary_of=(
   [icinga2-bin]=/usr/sbin/icinga2
   [openssl]=/usr/bin/openssl
+  [inspircd]=/usr/sbin/inspircd
+  [atheme-services]=/usr/bin/atheme-services
+  [prosody]=/usr/bin/prosody
 )
 missing=()
 for package in "${!binary_of[@]}"; do
