@@ -1,0 +1,385 @@
+/**
+ * Shared reading and writing for the formatters. Every reader here accepts any JSON value and
+ * returns undefined for what it cannot use, so formatters never throw on odd events.
+ */
+import humanizeDuration from 'humanize-duration';
+import type { IcingaEvent } from '../src/icinga/event-types.js';
+import type { FieldValue, RelayMessage, Severity } from '../src/message.js';
+import type { FormatContext } from './types.js';
+
+// ---------------------------------------------------------------- reading loose JSON
+
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** A string, or a number/boolean spelled as one; empty strings count as absent. */
+export function asText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+export function asNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export function asBoolean(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** The non-empty items of an array as lines; anything else gives an empty list. */
+export function asLineList(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.map(asLine).filter((item): item is string => item !== undefined);
+}
+
+// ---------------------------------------------------------------- hosts and services
+
+/** A host or a service: Icinga2 calls both "checkables". `object` is `host` or `host!service`. */
+export interface Checkable {
+  host: string;
+  service?: string;
+  object: string;
+}
+
+function checkable(host: unknown, service: unknown): Checkable | undefined {
+  const hostName = asLine(host);
+  if (hostName === undefined) return undefined;
+  const serviceName = asLine(service);
+  return serviceName === undefined
+    ? { host: hostName, object: hostName }
+    : { host: hostName, service: serviceName, object: `${hostName}!${serviceName}` };
+}
+
+/** Checkable events carry top-level `host` and, for services only, `service`. */
+export function eventCheckable(event: IcingaEvent): Checkable | undefined {
+  return checkable(event.host, event.service);
+}
+
+/** Comments and downtimes name their checkable as `host_name` and `service_name` ("" for hosts). */
+function attachedCheckable(attachment: Record<string, unknown>): Checkable | undefined {
+  return checkable(attachment.host_name, attachment.service_name);
+}
+
+// ---------------------------------------------------------------- states
+
+const HOST_STATES = ['UP', 'DOWN'];
+const SERVICE_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
+
+function stateOnScale(scale: string[], state: unknown): string | undefined {
+  const index = asNumber(state);
+  return index === undefined ? undefined : scale[index];
+}
+
+/**
+ * Names a state from the service scale (0..3), which check results use even for hosts:
+ * Icinga2 counts OK and WARNING as UP, CRITICAL and UNKNOWN as DOWN.
+ */
+export function serviceScaleStateName(state: unknown, isHost: boolean): string | undefined {
+  const name = stateOnScale(SERVICE_STATES, state);
+  if (name === undefined || !isHost) return name;
+  return name === 'OK' || name === 'WARNING' ? 'UP' : 'DOWN';
+}
+
+/**
+ * The checkable's current state: the top-level `state` (host scale for hosts) when the event
+ * has one, else its check result's state.
+ */
+export function currentStateName(event: IcingaEvent, target: Checkable): string | undefined {
+  const isHost = target.service === undefined;
+  if (event.state !== undefined) return stateOnScale(isHost ? HOST_STATES : SERVICE_STATES, event.state);
+  return serviceScaleStateName(asRecord(event.check_result)?.state, isHost);
+}
+
+export type StateType = 'SOFT' | 'HARD';
+
+export function stateTypeName(stateType: unknown): StateType | undefined {
+  if (stateType === 0) return 'SOFT';
+  if (stateType === 1) return 'HARD';
+  return undefined;
+}
+
+const STATE_SEVERITY: Record<string, Severity> = {
+  UP: 'ok',
+  OK: 'ok',
+  WARNING: 'warning',
+  CRITICAL: 'critical',
+  DOWN: 'critical',
+  UNKNOWN: 'unknown',
+};
+
+export function stateSeverity(state: string | undefined): Severity {
+  return (state !== undefined && STATE_SEVERITY[state]) || 'unknown';
+}
+
+// ---------------------------------------------------------------- text
+
+// \v, \f, NEL and the Unicode separators break lines in some clients as surely as \n does.
+const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
+// Everything a chat protocol might act on: C0 (IRC's colour codes too), DEL, C1, the separators.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+function withoutControls(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, ' ');
+}
+
+function cleanLine(line: string): string {
+  return withoutControls(line).replace(/ {2,}/g, ' ').trim();
+}
+
+function nonEmptyLines(text: string): string[] {
+  return text.split(LINE_BREAK).map(cleanLine).filter((line) => line !== '');
+}
+
+/** Free text as one line: its lines joined with " / ", no control characters left. */
+export function oneLine(text: string): string {
+  return nonEmptyLines(text).join(' / ');
+}
+
+/** A name or short text from the event, made one line; undefined when there is nothing to show. */
+export function asLine(value: unknown): string | undefined {
+  const text = asText(value);
+  return text === undefined ? undefined : oneLine(text) || undefined;
+}
+
+/** The first line with any content, cleaned: plugins put the summary there, details below. */
+export function firstLine(text: string): string {
+  return nonEmptyLines(text)[0] ?? '';
+}
+
+const ELLIPSIS = '…';
+
+/** Cuts text to at most `width` UTF-16 units, ending in an ellipsis, never halving a surrogate pair. */
+export function truncate(text: string, width: number): string {
+  if (!(text.length > width)) return text;
+  if (width < 1) return '';
+  let cut = Math.floor(width) - 1;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
+  return text.slice(0, cut) + ELLIPSIS;
+}
+
+/** "2 days, 1 hour": the two largest units are what a reader on call takes in at a glance. */
+export function humanizeSeconds(seconds: number | undefined): string | undefined {
+  if (seconds === undefined || seconds < 0) return undefined;
+  return humanizeDuration(seconds * 1000, { largest: 2, round: true });
+}
+
+/** The humanized span from `start` to `end` (seconds), when both are known and in order. */
+export function humanizeSpan(start: number | undefined, end: number | undefined): string | undefined {
+  return start === undefined || end === undefined ? undefined : humanizeSeconds(end - start);
+}
+
+/** Joins the parts that exist, so optional facts leave no stray separators. */
+export function joinPresent(parts: (string | undefined)[], separator: string): string {
+  return parts.filter((part): part is string => part !== undefined && part !== '').join(separator);
+}
+
+// ---------------------------------------------------------------- building the message
+
+/**
+ * A line in three parts: `lead`, then `detail` after `separator` (": " unless given), then
+ * `trail`. When the line is too wide, the detail (plugin output, a comment: the free text) is
+ * shortened first, so the object in `lead` and the facts in `trail` survive.
+ */
+export interface LineParts {
+  lead: string;
+  detail?: string;
+  separator?: string;
+  trail?: string;
+}
+
+function fitLine(parts: LineParts, width: number): string {
+  // Formatters pass clean parts; this is the guarantee the chat protocols rely on.
+  const detail = withoutControls(parts.detail ?? '');
+  const lead = withoutControls(detail ? parts.lead + (parts.separator ?? ': ') : parts.lead);
+  const trail = withoutControls(parts.trail ?? '');
+  const whole = lead + detail + trail;
+  if (!(whole.length > width)) return whole;
+  const roomForDetail = width - lead.length - trail.length;
+  // Below a few characters the detail would be noise; cutting the whole line reads better.
+  if (detail.length > 0 && roomForDetail >= 8) return lead + truncate(detail, roomForDetail) + trail;
+  return truncate(whole, width);
+}
+
+export interface MessageSpec {
+  severity: Severity;
+  target?: Checkable;
+  state?: string;
+  stateType?: StateType;
+  line: LineParts;
+  /** Type-specific fields; undefined values are left out and strings made one line. */
+  fields?: Record<string, FieldValue>;
+}
+
+export function eventTypeName(event: IcingaEvent): string {
+  return asText(event.type) ?? 'unknown';
+}
+
+export function buildMessage(event: IcingaEvent, context: FormatContext, spec: MessageSpec): RelayMessage {
+  const allFields: Record<string, FieldValue> = {
+    type: eventTypeName(event),
+    host: spec.target?.host,
+    service: spec.target?.service,
+    object: spec.target?.object,
+    state: spec.state,
+    state_type: spec.stateType,
+    ...spec.fields,
+  };
+  const fields: Record<string, FieldValue> = {};
+  for (const [name, value] of Object.entries(allFields)) {
+    if (value !== undefined) fields[name] = typeof value === 'string' ? oneLine(value) : value;
+  }
+  const message: RelayMessage = {
+    eventType: eventTypeName(event),
+    severity: spec.severity,
+    text: fitLine(spec.line, context.width),
+    timestamp: asNumber(event.timestamp) ?? 0,
+    fields,
+  };
+  if (spec.target !== undefined) {
+    message.host = spec.target.host;
+    if (spec.target.service !== undefined) message.service = spec.target.service;
+  }
+  if (spec.state !== undefined) message.state = spec.state;
+  if (spec.stateType !== undefined) message.stateType = spec.stateType;
+  return message;
+}
+
+// ---------------------------------------------------------------- comments and downtimes
+
+/** Icinga2's comment entry types; user comments are the plain case and go unnamed. */
+const COMMENT_KINDS: Record<number, string> = { 2: 'downtime', 3: 'flapping', 4: 'acknowledgement' };
+
+export interface CommentFacts {
+  target: Checkable;
+  author?: string;
+  text?: string;
+  kind?: string;
+  fields: Record<string, FieldValue>;
+}
+
+/** Comment* events carry the whole comment object and no top-level host or service. */
+export function readComment(event: IcingaEvent): CommentFacts | undefined {
+  const comment = asRecord(event.comment);
+  const target = comment && attachedCheckable(comment);
+  if (comment === undefined || target === undefined) return undefined;
+  const author = asLine(comment.author);
+  const text = asLine(comment.text);
+  const kind = COMMENT_KINDS[asNumber(comment.entry_type) ?? 0];
+  return {
+    target,
+    author,
+    text,
+    kind,
+    fields: { author, comment: text, entry_type: kind ?? 'user', comment_name: asLine(comment.name) },
+  };
+}
+
+export interface DowntimeFacts {
+  target: Checkable;
+  author?: string;
+  comment?: string;
+  fixed?: boolean;
+  startTime?: number;
+  /** Humanized: `duration` for flexible downtimes, end - start for fixed ones. */
+  duration?: string;
+  isChild: boolean;
+  fields: Record<string, FieldValue>;
+}
+
+/** Downtime* events carry the whole downtime object and no top-level host or service. */
+export function readDowntime(event: IcingaEvent): DowntimeFacts | undefined {
+  const downtime = asRecord(event.downtime);
+  const target = downtime && attachedCheckable(downtime);
+  if (downtime === undefined || target === undefined) return undefined;
+  const author = asLine(downtime.author);
+  const comment = asLine(downtime.comment);
+  const fixed = asBoolean(downtime.fixed);
+  const startTime = asNumber(downtime.start_time);
+  const endTime = asNumber(downtime.end_time);
+  const duration =
+    fixed === false ? humanizeSeconds(asNumber(downtime.duration)) : humanizeSpan(startTime, endTime);
+  // all_services and child_options create child downtimes; `parent` names the one they came from.
+  const parent = asLine(downtime.parent);
+  return {
+    target,
+    author,
+    comment,
+    fixed,
+    startTime,
+    duration,
+    isChild: parent !== undefined,
+    fields: {
+      author,
+      comment,
+      duration,
+      fixed,
+      start_time: startTime,
+      end_time: endTime,
+      parent,
+      downtime_name: asLine(downtime.name),
+    },
+  };
+}
+
+/**
+ * `Downtime started for web01!http (flexible, 2 hours, by alice): backup`: the shared line of
+ * downtimes starting, being triggered and ending. Undefined when the event names no checkable.
+ */
+export function downtimeLine(
+  event: IcingaEvent,
+  context: FormatContext,
+  change: string,
+): RelayMessage | undefined {
+  const downtime = readDowntime(event);
+  if (downtime === undefined) return undefined;
+  const facts = joinPresent(
+    [downtimeKind(downtime), downtime.duration, downtime.author && `by ${downtime.author}`],
+    ', ',
+  );
+  return buildMessage(event, context, {
+    severity: 'info',
+    target: downtime.target,
+    line: {
+      lead: `Downtime ${change} for ${downtime.target.object}${facts ? ` (${facts})` : ''}`,
+      detail: downtime.comment,
+    },
+    fields: downtime.fields,
+  });
+}
+
+/** "flexible", "child", both or neither: fixed downtimes of their own are the plain case. */
+export function downtimeKind(downtime: DowntimeFacts): string | undefined {
+  const kinds = [downtime.fixed === false ? 'flexible' : undefined, downtime.isChild ? 'child' : undefined];
+  return joinPresent(kinds, ' ') || undefined;
+}
+
+// ---------------------------------------------------------------- configuration objects
+
+/**
+ * Hosts and services are the checkables routing cares about. Other objects' names also start
+ * with a host (`web01!http!abc-123` is a downtime), but not in a way one can split safely.
+ */
+function objectCheckable(objectType: string | undefined, objectName: string): Checkable | undefined {
+  if (objectType === 'Host') return checkable(objectName, undefined);
+  if (objectType !== 'Service') return undefined;
+  const separator = objectName.indexOf('!');
+  return separator > 0 ? checkable(objectName.slice(0, separator), objectName.slice(separator + 1)) : undefined;
+}
+
+/** `Icinga2 object created: Downtime web01!http!abc-123`; undefined when the event names no object. */
+export function objectLine(event: IcingaEvent, context: FormatContext, change: string): RelayMessage | undefined {
+  const objectType = asLine(event.object_type);
+  const objectName = asLine(event.object_name);
+  if (objectName === undefined) return undefined;
+  return buildMessage(event, context, {
+    severity: 'info',
+    target: objectCheckable(objectType, objectName),
+    line: { lead: `Icinga2 object ${change}: ${joinPresent([objectType, objectName], ' ')}` },
+    fields: { object_type: objectType, object_name: objectName },
+  });
+}

@@ -1,0 +1,55 @@
+import type { Severity } from '../src/message.js';
+import type { Formatter } from './types.js';
+import { formatGeneric } from './generic.js';
+import {
+  asLine,
+  asLineList,
+  asRecord,
+  asText,
+  buildMessage,
+  currentStateName,
+  eventCheckable,
+  firstLine,
+  joinPresent,
+  stateSeverity,
+} from './common.js';
+
+/**
+ * What Icinga2 notified and whom: `[PROBLEM] web01!http is CRITICAL: connection refused (notified oncall)`.
+ * Acknowledgement, custom and downtime notifications carry an author and text, which say more
+ * than the plugin output.
+ */
+export const formatNotification: Formatter = (event, context) => {
+  const target = eventCheckable(event);
+  if (target === undefined) return formatGeneric(event, context);
+  const notificationType = asLine(event.notification_type);
+  const state = currentStateName(event, target);
+  const author = asLine(event.author);
+  const comment = asLine(event.text);
+  const output = firstLine(asText(asRecord(event.check_result)?.output) ?? '');
+  const users = asLineList(event.users).join(', ');
+  const detail = comment !== undefined ? joinPresent([author, comment], ': ') : output;
+  return buildMessage(event, context, {
+    severity: notificationSeverity(notificationType, state),
+    target,
+    state,
+    line: {
+      lead: joinPresent([notificationType && `[${notificationType}]`, target.object, state && `is ${state}`], ' '),
+      detail,
+      trail: users ? ` (notified ${users})` : undefined,
+    },
+    fields: {
+      notification_type: notificationType,
+      output,
+      author,
+      comment,
+      users: users || undefined,
+    },
+  });
+};
+
+function notificationSeverity(notificationType: string | undefined, state: string | undefined): Severity {
+  if (notificationType === 'RECOVERY') return 'ok';
+  if (notificationType === 'PROBLEM') return stateSeverity(state);
+  return 'info';
+}
