@@ -82,6 +82,11 @@ export class Relay {
   handleEvent(event: IcingaEvent): void {
     const delivery = this.pipeline.process(event);
     if (!delivery) return;
+    const formatError = delivery.message.fields.format_error;
+    if (formatError !== undefined) {
+      // The generic line went out instead; the formatter has a bug worth reporting.
+      this.logger.warn('formatter failed, relayed the generic line instead', { eventType: event.type, error: formatError });
+    }
     for (const destination of delivery.destinations) {
       const backend = this.backendByDestination.get(destination);
       backend?.send(destination, delivery.message).catch((error: unknown) => {

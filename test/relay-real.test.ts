@@ -16,13 +16,13 @@ t.test('relays real events, reloads on SIGHUP, stops on SIGTERM', async (t) => {
   t.teardown(() => icinga.destroy());
   const configFile = join(icinga.dir, 'relay.yml');
   const passwordFile = join(icinga.dir, 'relay-password');
-  writeFileSync(passwordFile, icinga.users.restricted.password + '\n', { mode: 0o600 });
+  writeFileSync(passwordFile, icinga.users.relay.password + '\n', { mode: 0o600 });
   const config = (width: number) =>
     [
       'icinga:',
       `  url: ${icinga.url}`,
       `  ca_file: ${icinga.caFile}`,
-      `  username: ${icinga.users.restricted.username}`,
+      `  username: ${icinga.users.relay.username}`,
       `  password_file: ${passwordFile}`,
       'format:',
       `  width: ${width}`,
@@ -42,7 +42,7 @@ t.test('relays real events, reloads on SIGHUP, stops on SIGTERM', async (t) => {
   await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection refused');
   const line = await relay.waitFor('stdout', /web01!http/, EVENT_WAIT_MS);
   t.match(line, /^CRITICAL web01!http: HTTP CRITICAL - connection refused/);
-  t.notOk(relay.stderr.some((l) => l.includes(icinga.users.restricted.password)), 'the password never reaches the log');
+  t.notOk(relay.stderr.some((l) => l.includes(icinga.users.relay.password)), 'the password never reaches the log');
 
   writeFileSync(configFile, 'icinga:\n  url: ftp://nowhere\n');
   relay.child.kill('SIGHUP');

@@ -28,9 +28,9 @@ const relay = spawn(process.execPath, ['dist/src/cli.js'], {
     ...process.env,
     ICINGA_RELAY_URL: icinga.url,
     ICINGA_RELAY_CA_FILE: icinga.caFile,
-    // The relay only needs to read events and objects: the restricted user shows that.
-    ICINGA_RELAY_USERNAME: icinga.users.restricted.username,
-    ICINGA_RELAY_PASSWORD: icinga.users.restricted.password,
+    // The permissions the README recommends: events/*, status/query, objects/query/*.
+    ICINGA_RELAY_USERNAME: icinga.users.relay.username,
+    ICINGA_RELAY_PASSWORD: icinga.users.relay.password,
   },
 });
 const connected = new Promise<void>((resolve) => {

@@ -45,8 +45,10 @@ export interface Icinga2Instance {
   users: {
     /** permissions ["*"] */
     full: PasswordUser;
-    /** permissions: events/* and objects/query/* only */
+    /** permissions: events/* and objects/query/* only (no status/query: the probe gets 404) */
     restricted: PasswordUser;
+    /** what the README tells operators to give the relay: events/*, status/query, objects/query/* */
+    relay: PasswordUser;
     /** authenticates with a client certificate (CN relay-cert), permissions ["*"] */
     cert: { username: string; certFile: string; keyFile: string };
   };
@@ -141,6 +143,10 @@ object ApiUser "${users.restricted.username}" {
   password = "${users.restricted.password}"
   permissions = [ "events/*", "objects/query/*" ]
 }
+object ApiUser "${users.relay.username}" {
+  password = "${users.relay.password}"
+  permissions = [ "events/*", "status/query", "objects/query/*" ]
+}
 object ApiUser "${users.cert.username}" {
   client_cn = "${users.cert.username}"
   permissions = [ "*" ]
@@ -225,7 +231,8 @@ export async function startIcinga2(): Promise<Icinga2Instance> {
   const certDir = join(dir, 'data', 'certs');
   const users: Icinga2Instance['users'] = {
     full: { username: 'root', password: `full-${Math.random().toString(36).slice(2)}` },
-    restricted: { username: 'relay', password: `relay-${Math.random().toString(36).slice(2)}` },
+    restricted: { username: 'restricted', password: `restricted-${Math.random().toString(36).slice(2)}` },
+    relay: { username: 'icinga-relay', password: `relay-${Math.random().toString(36).slice(2)}` },
     cert: { username: 'relay-cert', certFile: join(certDir, 'client.crt'), keyFile: join(certDir, 'client.key') },
   };
   await makeCertificates(certDir, users.cert.username);

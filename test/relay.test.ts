@@ -1,0 +1,79 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { parseConfig } from '../src/config.js';
+import type { ChatBackend, IncomingMessage } from '../src/chat/backend.js';
+import type { IcingaEvent } from '../src/icinga/event-types.js';
+import { memoryLogger } from '../src/log.js';
+import type { RelayMessage } from '../src/message.js';
+import { Relay } from '../src/relay.js';
+import { FakeClock } from './helpers/fake-clock.js';
+
+const fixture = (name: string) => JSON.parse(readFileSync(`fixtures/events/${name}.json`, 'utf8')) as IcingaEvent;
+
+class RecordingBackend implements ChatBackend {
+  readonly sent: { destination: string; message: RelayMessage }[] = [];
+  constructor(
+    readonly name: string,
+    readonly destinations: string[],
+    private readonly failure?: { connect?: boolean; send?: boolean },
+  ) {}
+  async connect() {
+    if (this.failure?.connect) throw new Error('server unreachable');
+  }
+  async send(destination: string, message: RelayMessage) {
+    if (this.failure?.send) throw new Error('write after end');
+    this.sent.push({ destination, message });
+  }
+  onMessage(_handler: (message: IncomingMessage) => void) {}
+  async close() {
+    if (this.failure?.send) throw new Error('already gone');
+  }
+}
+
+function relayWith(backends: ChatBackend[], extraYaml = '') {
+  const logger = memoryLogger();
+  const { config } = parseConfig(
+    `icinga:\n  url: [https://127.0.0.1:1, https://127.0.0.1:2]\n  username: u\n  password: p\n  reconnect: { min: 10s, max: 10s }\n${extraYaml}`,
+    { env: {} },
+  );
+  return { relay: new Relay(config, { logger, clock: new FakeClock(), random: () => 0.5, backends }), logger };
+}
+
+t.test('every relayed event reaches every destination of every backend; SOFT ones do not', async (t) => {
+  const irc = new RecordingBackend('irc', ['irc:#ops', 'irc:#noc']);
+  const slack = new RecordingBackend('slack', ['slack:#ops']);
+  const { relay } = relayWith([irc, slack]);
+  relay.handleEvent(fixture('StateChange-service-critical'));
+  relay.handleEvent(fixture('StateChange-service-soft'));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(irc.sent.map((s) => s.destination), ['irc:#ops', 'irc:#noc']);
+  t.same(slack.sent.map((s) => s.destination), ['slack:#ops']);
+  t.match(slack.sent[0].message, { eventType: 'StateChange', host: 'web01', service: 'http', state: 'CRITICAL' });
+});
+
+t.test('failures are logged and stop nothing', async (t) => {
+  const broken = new RecordingBackend('irc', ['irc:#ops'], { connect: true, send: true });
+  const healthy = new RecordingBackend('slack', ['slack:#ops']);
+  const { relay, logger } = relayWith([broken, healthy]);
+  await relay.start();
+  t.match(logger.lines.join('\n'), /chat backend failed to connect backend=irc error="server unreachable"/);
+  t.match(logger.lines.join('\n'), /several Icinga2 URLs are configured; this version uses only the first url=https:\/\/127.0.0.1:1 ignored=https:\/\/127.0.0.1:2/);
+  relay.handleEvent(fixture('DowntimeAdded-host-fixed'));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(healthy.sent.length, 1, 'the healthy backend still gets the event');
+  t.match(logger.lines.join('\n'), /delivery failed destination=irc:#ops eventType=DowntimeAdded error="write after end"/);
+  await relay.stop();
+  t.match(logger.lines.join('\n'), /chat backend did not close cleanly backend=irc/);
+});
+
+t.test('a formatter failure is logged and the generic line goes out', async (t) => {
+  const console = new RecordingBackend('console', ['console']);
+  const { relay, logger } = relayWith([console]);
+  // A getter that throws: the kind of surprise a formatter cannot anticipate.
+  const event = { type: 'StateChange', host: 'web01', service: 'http', state: 2, state_type: 1, timestamp: 1 } as IcingaEvent;
+  Object.defineProperty(event, 'check_result', { enumerable: true, get: () => { throw new Error('boom'); } });
+  relay.handleEvent(event);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(console.sent.length, 1);
+  t.match(logger.lines.join('\n'), /formatter failed, relayed the generic line instead eventType=StateChange error=boom/);
+});
