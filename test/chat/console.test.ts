@@ -1,0 +1,25 @@
+import t from 'tap';
+import { PassThrough } from 'node:stream';
+import { ConsoleBackend, CONSOLE_DESTINATION } from '../../src/chat/console.js';
+import type { RelayMessage } from '../../src/message.js';
+
+const message: RelayMessage = { eventType: 'StateChange', severity: 'critical', text: 'CRITICAL web01!http: refused', timestamp: 0, fields: {} };
+
+async function printed(timestamps: 'auto' | 'always' | 'never', isTTY: boolean): Promise<string> {
+  const output = Object.assign(new PassThrough(), { isTTY });
+  let text = '';
+  output.on('data', (chunk) => (text += chunk));
+  const backend = new ConsoleBackend({ timestamps, output, now: () => new Date(2026, 10, 23, 9, 5, 7) });
+  await backend.connect();
+  t.same(backend.destinations, [CONSOLE_DESTINATION]);
+  await backend.send(CONSOLE_DESTINATION, message);
+  await backend.close();
+  return text;
+}
+
+t.test('one line per message; the time of day only where nothing else adds one', async (t) => {
+  t.equal(await printed('auto', true), '09:05:07 CRITICAL web01!http: refused\n', 'a terminal gets the time');
+  t.equal(await printed('auto', false), 'CRITICAL web01!http: refused\n', 'a pipe or the journal does not');
+  t.equal(await printed('always', false), '09:05:07 CRITICAL web01!http: refused\n');
+  t.equal(await printed('never', true), 'CRITICAL web01!http: refused\n');
+});
