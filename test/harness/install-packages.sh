@@ -9,6 +9,7 @@ declare -A binary_of=(
   [inspircd]=/usr/sbin/inspircd
   [atheme-services]=/usr/bin/atheme-services
   [prosody]=/usr/bin/prosody
+  [systemd]=/usr/bin/systemd-analyze
 )
 missing=()
 for package in "${!binary_of[@]}"; do
