@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type LoadedConfig } from './config.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './icinga/ndjson.js';
-import { DEFAULT_EVENT_TYPES, type IcingaEvent } from './icinga/event-types.js';
+import { DEFAULT_EVENT_TYPES, parseEventLine } from './icinga/event-types.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { Pipeline } from './pipeline.js';
 import { Relay } from './relay.js';
@@ -90,19 +90,13 @@ async function formatEvents(file: string | undefined, settings: FormatSettings, 
     maxLineBytes: DEFAULT_MAX_LINE_BYTES,
     onLine: (line) => {
       lineNumber++;
-      let event: unknown;
-      try {
-        event = JSON.parse(line);
-      } catch {
-        complain(`not valid JSON: ${line.slice(0, 80)}`);
+      const { event, problem } = parseEventLine(line);
+      if (problem !== undefined) {
+        complain(`${problem}: ${line.slice(0, 80)}`);
         return;
       }
-      if (typeof event !== 'object' || event === null || typeof (event as IcingaEvent).type !== 'string') {
-        complain('not an Icinga2 event (no "type")');
-        return;
-      }
-      if (!settings.types.has((event as IcingaEvent).type)) return;
-      const delivery = pipeline.process(event as IcingaEvent);
+      if (!settings.types.has(event.type)) return;
+      const delivery = pipeline.process(event);
       if (delivery) io.stdout.write(delivery.message.text + '\n');
     },
     onOverlong: (bytes) => {

@@ -41,3 +41,19 @@ export interface IcingaEvent {
   timestamp?: number;
   [key: string]: unknown;
 }
+
+export type ParsedLine = { event: IcingaEvent; problem?: undefined } | { event?: undefined; problem: string };
+
+/** One line of the stream as an event, or what is wrong with it. The only place lines are parsed. */
+export function parseEventLine(line: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { problem: 'not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
+    return { problem: 'not an Icinga2 event (no "type")' };
+  }
+  return { event: value as IcingaEvent };
+}

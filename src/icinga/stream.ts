@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { IcingaConnection, type ConnectionSettings } from './connection.js';
 import { describeFailure, describeHttpFailure, IcingaHttpError, type Failure } from './errors.js';
-import { EVENT_TYPES, isEventType, type IcingaEvent } from './event-types.js';
+import { EVENT_TYPES, isEventType, parseEventLine, type IcingaEvent } from './event-types.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './ndjson.js';
 
 /**
@@ -211,23 +211,17 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
   }
 
   private readonly handleLine = (line: string): void => {
-    let event: unknown;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      this.countMalformed(line);
-      return;
-    }
-    if (typeof event !== 'object' || event === null || typeof (event as { type?: unknown }).type !== 'string') {
-      this.countMalformed(line);
+    const { event, problem } = parseEventLine(line);
+    if (problem !== undefined) {
+      this.countMalformed(line, problem);
       return;
     }
     this.counts.events++;
     try {
-      this.emit('event', event as IcingaEvent, this.chunkArrivedAt);
+      this.emit('event', event, this.chunkArrivedAt);
     } catch (error) {
       // A failing consumer must not cost the stream its connection and the events behind this one.
-      this.logger.error('event listener failed', { type: (event as IcingaEvent).type, error });
+      this.logger.error('event listener failed', { type: event.type, error });
     }
   };
 
@@ -236,9 +230,9 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
     this.logger.warn('dropped an over-long line from the event stream', { bytes, maxLineBytes: this.maxLineBytes });
   };
 
-  private countMalformed(line: string): void {
+  private countMalformed(line: string, problem: string): void {
     this.counts.malformed++;
-    this.logger.warn('malformed line in the event stream', { excerpt: line.slice(0, EXCERPT_CHARS) });
+    this.logger.warn('malformed line in the event stream', { problem, excerpt: line.slice(0, EXCERPT_CHARS) });
   }
 
   /**

@@ -207,7 +207,7 @@ t.test('malformed and over-long lines are counted and logged, and the stream car
   t.same(h.events[0]!.event, { type: 'StateChange', host: 'db01' });
   const warnings = h.logger.lines.filter((line) => line.includes(' WARN '));
   t.equal(warnings.length, 8);
-  t.ok(warnings[0]!.includes(`malformed line in the event stream excerpt="${garbage.slice(0, 200)}"`), 'the excerpt is cut at 200 characters');
+  t.ok(warnings[0]!.includes(`malformed line in the event stream problem="not valid JSON" excerpt="${garbage.slice(0, 200)}"`), 'the excerpt is cut at 200 characters');
   t.notOk(warnings[0]!.includes(garbage.slice(0, 201)));
   t.match(warnings[7]!, /dropped an over-long line from the event stream bytes=5034 maxLineBytes=1000/);
   t.ok(h.stream.connected);
