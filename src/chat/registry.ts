@@ -5,6 +5,7 @@
 import type { ChatConfig } from '../config.js';
 import type { BackendDependencies, ChatBackend } from './backend.js';
 import { ConsoleBackend } from './console.js';
+import { SlackBackend } from './slack.js';
 import { XmppBackend } from './xmpp.js';
 
 type BackendFactory<Config> = (config: Config, dependencies: BackendDependencies) => ChatBackend;
@@ -14,6 +15,7 @@ type BackendFactories = { [Name in keyof ChatConfig]: BackendFactory<NonNullable
 const BACKENDS: BackendFactories = {
   console: (config) => new ConsoleBackend({ timestamps: config.timestamps }),
   xmpp: (config, dependencies) => new XmppBackend(config, dependencies),
+  slack: (config, dependencies) => new SlackBackend(config, dependencies),
 };
 
 export function createBackends(chat: ChatConfig, dependencies: BackendDependencies): ChatBackend[] {
