@@ -5,15 +5,17 @@
 import type { ChatConfig } from '../config.js';
 import type { BackendDependencies, ChatBackend } from './backend.js';
 import { ConsoleBackend } from './console.js';
+import { IrcBackend } from './irc.js';
 import { SlackBackend } from './slack.js';
 import { XmppBackend } from './xmpp.js';
 
 type BackendFactory<Config> = (config: Config, dependencies: BackendDependencies) => ChatBackend;
 
-type BackendFactories = { [Name in keyof ChatConfig]: BackendFactory<NonNullable<ChatConfig[Name]>> };
+type BackendFactories = { [Name in keyof ChatConfig]-?: BackendFactory<NonNullable<ChatConfig[Name]>> };
 
 const BACKENDS: BackendFactories = {
   console: (config) => new ConsoleBackend({ timestamps: config.timestamps }),
+  irc: (config, dependencies) => new IrcBackend(config, dependencies),
   xmpp: (config, dependencies) => new XmppBackend(config, dependencies),
   slack: (config, dependencies) => new SlackBackend(config, dependencies),
 };
@@ -21,10 +23,7 @@ const BACKENDS: BackendFactories = {
 export function createBackends(chat: ChatConfig, dependencies: BackendDependencies): ChatBackend[] {
   const backends: ChatBackend[] = [];
   for (const [name, config] of Object.entries(chat) as [keyof ChatConfig, ChatConfig[keyof ChatConfig]][]) {
-    const factory = BACKENDS[name] as BackendFactory<typeof config> | undefined;
-    if (!config) continue;
-    if (!factory) throw new Error(`the ${name} backend is configured but not available in this build`);
-    backends.push(factory(config, dependencies));
+    if (config) backends.push((BACKENDS[name] as BackendFactory<typeof config>)(config, dependencies));
   }
   return backends;
 }

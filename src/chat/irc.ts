@@ -1,0 +1,617 @@
+/**
+ * The IRC backend: one connection (irc-framework) that joins the configured channels, relays
+ * messages to them through an Outbox (queue while disconnected, send throttle), and hands on
+ * what people write, with the sender's services account as identity.
+ *
+ * Destinations: `irc:#channel` for each configured channel, and `irc:<nick>` for direct
+ * messages (replies to someone who wrote to the relay directly).
+ *
+ * Reconnects are our own, not irc-framework's: its auto-reconnect gives up after a few attempts
+ * and runs on its own timers; ours never gives up, and uses the configured backoff and the
+ * injected clock.
+ *
+ * Identity: the account the server vouches for, never the nick (anyone can take "alice_", or
+ * "alice" while she is away). From the IRCv3 account-tag on each message when the server offers
+ * it; otherwise from extended-join and account-notify for people in our channels, and WHOIS for
+ * everyone else.
+ *
+ * With IRCv3 echo-message, a line counts as sent only when the server echoes it back: a line lost
+ * with a dying connection is sent again after the reconnect, and the server's flood control
+ * (which holds lines back rather than refusing them) paces us instead of disconnecting us.
+ */
+import { EventEmitter } from 'node:events';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Client, type IrcMessage, type MessageEvent, type Transport, type TransportOptions, type WhoisEvent } from 'irc-framework';
+import { systemClock, type Clock, type Random, type TimerHandle } from '../clock.js';
+import type { IrcChannel, IrcConfig } from '../config.js';
+import { Backoff } from '../icinga/backoff.js';
+import type { Logger } from '../log.js';
+import type { RelayMessage } from '../message.js';
+import type { ChatBackend, IncomingMessage } from './backend.js';
+import { plainText, renderIrcLines, textBudget } from './irc-render.js';
+import { Outbox } from './outbox.js';
+
+export interface IrcBackendDependencies {
+  logger: Logger;
+  clock?: Clock;
+  random?: Random;
+}
+
+const DESTINATION_PREFIX = 'irc:';
+
+/** Before rejoining after a KICK: not fighting the operator who kicked, and missing little. Repeated refusals back off from here. */
+export const REJOIN_DELAY_MS = 3_000;
+/** Between attempts to take back the configured nick; usually our own previous connection holds it until the server times it out. */
+export const NICK_REGAIN_INTERVAL_MS = 60_000;
+/** After a NickServ IDENTIFY, the wait for the login before joining anyway: channels may admit only logged-in users. */
+export const NICKSERV_LOGIN_TIMEOUT_MS = 10_000;
+/** A TCP (and TLS) connect still not done after this has failed. */
+export const CONNECT_TIMEOUT_MS = 30_000;
+/** A WHOIS (identifying a sender without account-tag) unanswered after this leaves the sender unidentified. */
+export const WHOIS_TIMEOUT_MS = 10_000;
+/**
+ * With echo-message, the wait for the echo of a line. Flood control holds our lines back about
+ * a second each, and only one is ever waiting, so this only runs out when the server swallowed
+ * the line without an error; it then counts as sent.
+ */
+export const ECHO_TIMEOUT_MS = 30_000;
+/** close() waits this long for the server to close the connection after our QUIT. */
+export const QUIT_TIMEOUT_MS = 5_000;
+const QUIT_MESSAGE = 'icinga-relay stopping';
+
+/** Replies to JOIN that mean "not now": no such channel, too many channels, full, invite only, banned, wrong key, bad name, login needed, TLS needed. */
+const JOIN_REFUSALS = new Set(['403', '405', '471', '473', '474', '475', '476', '477', '489']);
+/** A line to a channel that will never be delivered (moderated, banned, ...). */
+const ERR_CANNOTSENDTOCHAN = '404';
+/** A line to a nick that is gone; also the answer to a WHOIS for someone who left. */
+const ERR_NOSUCHNICK = '401';
+
+/** A nick as RFC 2812 spells it; anything else in a destination is refused rather than sent. */
+const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]*$/;
+
+/** The nick to try when `nick` is taken: nick_, nick__, then nick and three random digits. */
+export function alternativeNick(nick: string, attempt: number, random: Random): string {
+  if (attempt <= 2) return nick + '_'.repeat(attempt);
+  return nick + String(Math.floor(random() * 1000)).padStart(3, '0');
+}
+
+export interface SocketTransportSettings {
+  /** PEM CA certificates for the server's certificate; the system CAs when absent. */
+  ca?: string;
+  clock: Clock;
+}
+
+/**
+ * An irc-framework transport over node:net or node:tls. irc-framework's own cannot take a CA,
+ * so a server with a certificate from a private CA could only be reached with verification
+ * off; this one always verifies, against `ca` when given.
+ */
+export function socketTransport(settings: SocketTransportSettings): new (options: TransportOptions) => Transport {
+  return class extends SocketTransport {
+    constructor(options: TransportOptions) {
+      super(options, settings);
+    }
+  };
+}
+
+class SocketTransport extends EventEmitter implements Transport {
+  private socket: Socket | undefined;
+  private open = false;
+  private partialLine = '';
+  private error: Error | undefined;
+  private connectTimer: TimerHandle | undefined;
+
+  constructor(
+    private readonly options: TransportOptions,
+    private readonly settings: SocketTransportSettings,
+  ) {
+    super();
+  }
+
+  /** Called once: irc-framework makes a new transport for each connection. */
+  connect(): void {
+    const { host, port } = this.options as Required<TransportOptions>;
+    const tls = this.options.tls === true;
+    // No servername for an IP address: TLS forbids it in SNI, and Node then checks the certificate against the IP.
+    const socket = tls ? tlsConnect({ host, port, ca: this.settings.ca, servername: isIP(host) ? undefined : host }) : netConnect({ host, port });
+    this.socket = socket;
+    // The decoder keeps a character split between two reads whole.
+    socket.setEncoding('utf8');
+    this.connectTimer = this.settings.clock.setTimeout(
+      () => socket.destroy(new Error(`no connection to ${host}:${port} within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+      CONNECT_TIMEOUT_MS,
+    );
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      this.settings.clock.clearTimeout(this.connectTimer);
+      this.open = true;
+      this.emit('open');
+    });
+    socket.on('data', (chunk: string) => this.receive(chunk));
+    socket.on('error', (error) => {
+      this.error = error;
+    });
+    socket.once('close', () => {
+      this.settings.clock.clearTimeout(this.connectTimer);
+      this.open = false;
+      this.emit('close', this.error ?? false);
+    });
+  }
+
+  private receive(chunk: string): void {
+    const lines = (this.partialLine + chunk).split('\n');
+    this.partialLine = lines.pop()!;
+    for (const line of lines) this.emit('line', line.replace(/\r$/, ''));
+  }
+
+  /** irc-framework only writes while connected, so there is a socket. */
+  writeLine(line: string, callback?: (error?: Error | null) => void): void {
+    this.socket!.write(line + '\r\n', callback);
+  }
+
+  close(force: boolean): void {
+    if (force || !this.open) this.socket!.destroy();
+    else this.socket!.end();
+  }
+
+  /** Called on the old transport when irc-framework reconnects. */
+  disposeSocket(): void {
+    this.settings.clock.clearTimeout(this.connectTimer);
+    this.socket!.removeAllListeners().on('error', () => {}).destroy();
+    this.socket = undefined;
+    this.open = false;
+  }
+
+  setEncoding(encoding: string): boolean {
+    // IRCv3 and every current network use UTF-8; irc-framework falls back to it when refused.
+    return encoding === 'utf8';
+  }
+}
+
+/** Rejoining one channel after a KICK or a refusal: its own backoff, so one channel's trouble does not slow another. */
+interface ChannelRejoin {
+  backoff: Backoff;
+  timer?: TimerHandle;
+}
+
+/** A line sent and not yet echoed back by the server (echo-message). */
+interface PendingLine {
+  target: string;
+  /** Without an error: delivered, or refused for good. With one: try again later. */
+  settle(error?: Error): void;
+}
+
+export class IrcBackend implements ChatBackend {
+  readonly name = 'irc';
+  readonly destinations: readonly string[];
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly client = new Client();
+  private readonly outbox: Outbox;
+  private readonly backoff: Backoff;
+  private handler: ((message: IncomingMessage) => void) | undefined;
+  /** Welcomed by the server on the current connection. */
+  private registered = false;
+  /** From client.connect() until irc-framework reports the connection closed. */
+  private connectionActive = false;
+  private ready = false;
+  private closing = false;
+  /** Our nick on this connection. */
+  private nick: string;
+  private nickAttempts = 0;
+  /** Configured channel names we are in. */
+  private readonly joined = new Set<string>();
+  private readonly rejoins = new Map<string, ChannelRejoin>();
+  private reconnectTimer: TimerHandle | undefined;
+  private nickTimer: TimerHandle | undefined;
+  private loginTimer: TimerHandle | undefined;
+  private pendingLine: PendingLine | undefined;
+  /** Accounts (false: none) of people in our channels, by lower-case nick, from extended-join and account-notify. */
+  private readonly accounts = new Map<string, string | false>();
+  /** Ends every WHOIS still waiting for its answer. */
+  private readonly lookups = new Set<() => void>();
+  /** Incoming messages are handed on in the order they arrived, even when one waits for a WHOIS. */
+  private incoming: Promise<void> = Promise.resolve();
+  private firstAttemptDone: (() => void) | undefined;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: IrcConfig,
+    dependencies: IrcBackendDependencies,
+  ) {
+    this.logger = dependencies.logger.child('irc');
+    this.clock = dependencies.clock ?? systemClock;
+    this.random = dependencies.random ?? Math.random;
+    this.nick = config.nick;
+    this.destinations = config.channels.map((channel) => DESTINATION_PREFIX + channel.name);
+    this.backoff = new Backoff({ initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs }, this.clock, this.random);
+    this.outbox = new Outbox({
+      capacity: config.queueSize,
+      rateLimit: config.rate,
+      bucketKey: () => 'connection',
+      transmit: (destination, message) => this.transmit(destination, message),
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.listen();
+  }
+
+  /** Connects; resolves once joined, or once the first attempt failed or a channel refused us (retries go on in the background). */
+  connect(): Promise<void> {
+    if (this.connectionActive || this.reconnectTimer || this.closing) return Promise.resolve();
+    const firstAttempt = new Promise<void>((resolve) => {
+      this.firstAttemptDone = resolve;
+    });
+    this.open();
+    return firstAttempt;
+  }
+
+  async send(destination: string, message: RelayMessage): Promise<void> {
+    const target = destination.slice(DESTINATION_PREFIX.length);
+    if (!this.destinations.includes(destination) && !(destination.startsWith(DESTINATION_PREFIX) && NICK.test(target))) {
+      throw new Error(`${destination} is not a destination of the IRC backend (configured channels, or irc:<nick>)`);
+    }
+    this.outbox.enqueue(destination, message);
+  }
+
+  onMessage(handler: (message: IncomingMessage) => void): void {
+    this.handler = handler;
+  }
+
+  /** QUITs and resolves once the connection is closed; nothing is sent or retried after. */
+  close(): Promise<void> {
+    this.closed ??= this.quit();
+    return this.closed;
+  }
+
+  private async quit(): Promise<void> {
+    this.closing = true;
+    this.outbox.close();
+    this.clock.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.settleFirstAttempt();
+    if (!this.connectionActive) return;
+    const closed = new Promise<void>((resolve) => this.client.once('close', resolve));
+    if (this.client.connected) this.client.quit(QUIT_MESSAGE);
+    else this.client.connection.end();
+    // A server that does not close after QUIT is cut off.
+    const timer = this.clock.setTimeout(() => this.client.connection.end(undefined, true), QUIT_TIMEOUT_MS);
+    await closed;
+    this.clock.clearTimeout(timer);
+  }
+
+  private open(): void {
+    this.connectionActive = true;
+    this.nick = this.config.nick;
+    this.nickAttempts = 0;
+    const { host, port, tls, ca, nick, username, realname, sasl } = this.config;
+    this.logger.info('connecting to the IRC server', { host, port, tls });
+    this.client.connect({
+      host,
+      port,
+      tls,
+      nick,
+      username,
+      gecos: realname,
+      ...(sasl && { account: { account: sasl.account, password: sasl.password }, sasl_disconnect_on_fail: true }),
+      auto_reconnect: false,
+      enable_echomessage: true,
+      version: 'icinga-relay',
+      transport: socketTransport({ ca, clock: this.clock }),
+    });
+  }
+
+  private listen(): void {
+    const client = this.client;
+    client.on('registered', (event) => this.onRegistered(event.nick));
+    client.on('nick in use', (event) => this.onNickInUse(event.nick));
+    client.on('sasl failed', (event) => {
+      this.logger.error('SASL login failed; disconnecting', { account: this.config.sasl?.account, reason: event.reason, message: event.message });
+    });
+    client.on('loggedin', (event) => this.onLoggedIn(event.account));
+    client.on('join', (event) => {
+      if (this.isSelf(event.nick)) this.onJoined(event.channel);
+      else if (event.account !== undefined && this.tracksAccounts()) this.accounts.set(client.caseLower(event.nick), event.account);
+    });
+    client.on('part', (event) => this.onLeft(event.nick, event.channel, `parted (${event.message})`));
+    client.on('kick', (event) => this.onLeft(event.kicked, event.channel, `kicked by ${event.nick} (${event.message})`));
+    client.on('quit', (event) => this.accounts.delete(client.caseLower(event.nick)));
+    client.on('nick', (event) => this.onNick(event.nick, event.new_nick));
+    client.on('account', (event) => {
+      if (this.tracksAccounts()) this.accounts.set(client.caseLower(event.nick), event.account);
+    });
+    client.on('privmsg', (event) => this.onPrivmsg(event));
+    client.use((_client, rawMiddleware) =>
+      rawMiddleware.use((_command, message, _line, _client, next) => {
+        this.onServerLine(message);
+        next();
+      }),
+    );
+    client.on('socket close', (error) => this.onSocketClose(error || undefined));
+    client.on('close', () => this.onClose());
+  }
+
+  private isSelf(nick: string): boolean {
+    return this.client.caseCompare(nick, this.nick);
+  }
+
+  private configuredChannel(name: string): IrcChannel | undefined {
+    return this.config.channels.find((channel) => this.client.caseCompare(channel.name, name));
+  }
+
+  /** Whether extended-join and account-notify keep `accounts` right for everyone in our channels. */
+  private tracksAccounts(): boolean {
+    return this.client.network.cap.isEnabled('extended-join') && this.client.network.cap.isEnabled('account-notify');
+  }
+
+  private onRegistered(nick: string): void {
+    this.registered = true;
+    this.nick = nick;
+    this.backoff.connected();
+    this.logger.info('registered on the IRC server', { nick });
+    if (!this.client.caseCompare(nick, this.config.nick)) this.scheduleNickRegain();
+    if (this.config.nickservPassword === undefined) {
+      this.joinChannels();
+      return;
+    }
+    // The account name, not only the password: our nick may be an alternative one.
+    this.client.say('NickServ', `IDENTIFY ${this.config.nick} ${this.config.nickservPassword}`);
+    this.loginTimer = this.clock.setTimeout(() => {
+      this.logger.warn('no NickServ login after IDENTIFY; joining anyway', { account: this.config.nick, waitedMs: NICKSERV_LOGIN_TIMEOUT_MS });
+      this.joinChannels();
+    }, NICKSERV_LOGIN_TIMEOUT_MS);
+  }
+
+  private onLoggedIn(account: string | false): void {
+    if (this.loginTimer === undefined) return;
+    this.logger.info('logged in with NickServ', { account });
+    this.joinChannels();
+  }
+
+  private joinChannels(): void {
+    this.clock.clearTimeout(this.loginTimer);
+    this.loginTimer = undefined;
+    for (const channel of this.config.channels) this.client.join(channel.name, channel.key);
+  }
+
+  private onNickInUse(nick: string): void {
+    if (this.registered) {
+      this.logger.debug('the configured nick is still in use', { nick });
+      return;
+    }
+    this.nick = alternativeNick(this.config.nick, ++this.nickAttempts, this.random);
+    this.logger.warn('nick in use, trying another', { nick, alternative: this.nick });
+    this.client.changeNick(this.nick);
+  }
+
+  private onNick(from: string, to: string): void {
+    if (!this.isSelf(from)) {
+      const account = this.accounts.get(this.client.caseLower(from));
+      this.accounts.delete(this.client.caseLower(from));
+      if (account !== undefined) this.accounts.set(this.client.caseLower(to), account);
+      return;
+    }
+    this.nick = to;
+    if (this.client.caseCompare(to, this.config.nick)) {
+      this.logger.info('took back the configured nick', { nick: to });
+      this.clock.clearTimeout(this.nickTimer);
+      this.nickTimer = undefined;
+    } else {
+      this.logger.warn('our nick was changed', { nick: to, configured: this.config.nick });
+      this.scheduleNickRegain();
+    }
+  }
+
+  private scheduleNickRegain(): void {
+    if (this.nickTimer !== undefined) return;
+    // Cleared when we get the nick back (onNick) or lose the connection.
+    this.nickTimer = this.clock.setTimeout(() => {
+      this.nickTimer = undefined;
+      this.client.changeNick(this.config.nick);
+      this.scheduleNickRegain();
+    }, NICK_REGAIN_INTERVAL_MS);
+  }
+
+  private rejoinState(channel: string): ChannelRejoin {
+    let rejoin = this.rejoins.get(channel);
+    if (!rejoin) {
+      const backoff = new Backoff({ initialDelayMs: REJOIN_DELAY_MS, maxDelayMs: Math.max(REJOIN_DELAY_MS, this.config.reconnect.maxMs) }, this.clock, this.random);
+      rejoin = { backoff };
+      this.rejoins.set(channel, rejoin);
+    }
+    return rejoin;
+  }
+
+  private onJoined(name: string): void {
+    const channel = this.configuredChannel(name);
+    if (!channel) return;
+    this.joined.add(channel.name);
+    this.rejoinState(channel.name).backoff.connected();
+    this.logger.info('joined', { channel: channel.name });
+    this.updateReadiness();
+  }
+
+  private onLeft(nick: string, name: string, how: string): void {
+    if (!this.isSelf(nick)) {
+      this.accounts.delete(this.client.caseLower(nick));
+      return;
+    }
+    const channel = this.configuredChannel(name);
+    if (!channel) return;
+    this.joined.delete(channel.name);
+    // Who is still with us elsewhere is unknown now; WHOIS answers until they join again.
+    this.accounts.clear();
+    if (this.pendingLine && this.client.caseCompare(this.pendingLine.target, channel.name)) {
+      this.pendingLine.settle(new Error(`no longer in ${channel.name}`));
+    }
+    this.updateReadiness();
+    this.scheduleRejoin(channel, how);
+  }
+
+  private scheduleRejoin(channel: IrcChannel, reason: string): void {
+    const rejoin = this.rejoinState(channel.name);
+    const delayMs = rejoin.backoff.nextDelay();
+    this.logger.warn('not in channel, rejoining later', { channel: channel.name, reason, inMs: delayMs });
+    this.clock.clearTimeout(rejoin.timer);
+    // Cleared when the connection closes.
+    rejoin.timer = this.clock.setTimeout(() => {
+      rejoin.timer = undefined;
+      this.client.join(channel.name, channel.key);
+    }, delayMs);
+  }
+
+  private updateReadiness(): void {
+    const ready = this.registered && this.config.channels.every((channel) => this.joined.has(channel.name));
+    if (ready === this.ready) return;
+    this.ready = ready;
+    // A message for a channel we are not in would be lost: everything waits until we are in all of them.
+    this.outbox.setReady(ready);
+    if (ready) this.settleFirstAttempt();
+  }
+
+  private settleFirstAttempt(): void {
+    this.firstAttemptDone?.();
+    this.firstAttemptDone = undefined;
+  }
+
+  /** Numerics irc-framework has no event for, or none that names the channel. */
+  private onServerLine(message: IrcMessage): void {
+    // Every numeric has our nick first; these have the channel or nick they are about second, and a reason last.
+    const [, subject] = message.params;
+    const reason = message.params[message.params.length - 1];
+    if (JOIN_REFUSALS.has(message.command)) {
+      const channel = this.configuredChannel(subject);
+      if (channel && !this.joined.has(channel.name)) {
+        this.logger.error('the server refused to let us join', { channel: channel.name, numeric: message.command, reason });
+        this.scheduleRejoin(channel, reason);
+        this.settleFirstAttempt();
+      }
+    }
+    if (message.command !== ERR_CANNOTSENDTOCHAN && message.command !== ERR_NOSUCHNICK) return;
+    const refused = this.pendingLine && this.client.caseCompare(subject, this.pendingLine.target) ? this.pendingLine : undefined;
+    // Without echo-message there is no pending line, but a 404 can only be about one of ours.
+    if (refused || message.command === ERR_CANNOTSENDTOCHAN) {
+      this.logger.error('the server refused a message; it is dropped', { target: subject, numeric: message.command, reason });
+    }
+    refused?.settle();
+  }
+
+  private onSocketClose(error: Error | undefined): void {
+    const wasRegistered = this.registered;
+    this.registered = false;
+    this.joined.clear();
+    this.accounts.clear();
+    this.updateReadiness();
+    this.clock.clearTimeout(this.nickTimer);
+    this.nickTimer = undefined;
+    this.clock.clearTimeout(this.loginTimer);
+    this.loginTimer = undefined;
+    for (const rejoin of this.rejoins.values()) {
+      this.clock.clearTimeout(rejoin.timer);
+      rejoin.timer = undefined;
+    }
+    this.pendingLine?.settle(new Error('the connection closed'));
+    for (const finish of [...this.lookups]) finish();
+    if (this.closing) return;
+    if (wasRegistered) this.logger.warn('IRC connection lost', { error });
+    else this.logger.error('could not connect to the IRC server', { host: this.config.host, port: this.config.port, error });
+  }
+
+  private onClose(): void {
+    this.connectionActive = false;
+    this.settleFirstAttempt();
+    if (this.closing) return;
+    const delayMs = this.backoff.nextDelay();
+    this.logger.info('reconnecting to the IRC server later', { inMs: delayMs });
+    this.reconnectTimer = this.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.open();
+    }, delayMs);
+  }
+
+  private async transmit(destination: string, message: RelayMessage): Promise<void> {
+    const target = destination.slice(DESTINATION_PREFIX.length);
+    for (const line of renderIrcLines(message, { colours: this.config.colours, maxBytes: textBudget(target) })) {
+      await this.sendLine(target, line);
+    }
+  }
+
+  private sendLine(target: string, text: string): Promise<void> {
+    if (!this.ready) return Promise.reject(new Error('not connected to IRC'));
+    const line = `PRIVMSG ${target} :${text}`;
+    if (!this.client.network.cap.isEnabled('echo-message')) {
+      return new Promise((resolve, reject) => this.client.connection.write(line, (error) => (error ? reject(error) : resolve())));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => {
+        this.logger.warn('the server did not echo a message back; counting it as sent', { target, waitedMs: ECHO_TIMEOUT_MS });
+        pending.settle();
+      }, ECHO_TIMEOUT_MS);
+      const pending: PendingLine = {
+        target,
+        settle: (error) => {
+          this.clock.clearTimeout(timer);
+          if (this.pendingLine === pending) this.pendingLine = undefined;
+          if (error) reject(error);
+          else resolve();
+        },
+      };
+      this.pendingLine = pending;
+      this.client.connection.write(line);
+    });
+  }
+
+  private onPrivmsg(event: MessageEvent): void {
+    if (event.from_server) return;
+    if (this.isSelf(event.nick)) {
+      // Our own line, echoed back: delivered.
+      if (this.pendingLine && this.client.caseCompare(event.target, this.pendingLine.target)) this.pendingLine.settle();
+      return;
+    }
+    const direct = this.isSelf(event.target);
+    const channel = direct ? undefined : this.configuredChannel(event.target);
+    if (!direct && !channel) return;
+    const incoming = {
+      destination: DESTINATION_PREFIX + (channel ? channel.name : event.nick),
+      text: plainText(event.message),
+      direct,
+    };
+    this.incoming = this.incoming
+      .then(async () => {
+        const account = await this.senderAccount(event);
+        this.handler?.({ ...incoming, sender: { identity: account === undefined ? undefined : `irc:${account}`, displayName: event.nick } });
+      })
+      .catch((error: unknown) => this.logger.error('handling an incoming IRC message failed', { from: event.nick, error }));
+  }
+
+  private async senderAccount(event: MessageEvent): Promise<string | undefined> {
+    // The server vouches for the account on each message: nothing to look up, nothing to go stale.
+    if (this.client.network.cap.isEnabled('account-tag')) return event.account;
+    const tracked = this.accounts.get(this.client.caseLower(event.nick));
+    if (tracked !== undefined) return tracked || undefined;
+    return this.whoisAccount(event.nick);
+  }
+
+  private whoisAccount(nick: string): Promise<string | undefined> {
+    if (!this.registered) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const finish = (account?: string) => {
+        this.client.removeListener('whois', onWhois);
+        this.clock.clearTimeout(timer);
+        this.lookups.delete(finish);
+        resolve(account);
+      };
+      const onWhois = (event: WhoisEvent) => {
+        if (this.client.caseCompare(event.nick, nick)) finish(event.account);
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.logger.warn('no answer to WHOIS; the sender stays unidentified', { nick, waitedMs: WHOIS_TIMEOUT_MS });
+        finish();
+      }, WHOIS_TIMEOUT_MS);
+      this.lookups.add(finish);
+      this.client.on('whois', onWhois);
+      this.client.raw('WHOIS', nick);
+    });
+  }
+}
