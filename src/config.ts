@@ -20,6 +20,8 @@ import { DurationError, formatDuration, parseDuration } from './duration.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type EventType } from './icinga/event-types.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { RateLimit } from './chat/token-bucket.js';
+import { builtInRoles, defaultAccess } from './commands/access.js';
+import { COMMANDS } from './commands/index.js';
 
 export type IcingaAuth =
   | { kind: 'password'; username: string; password: string; passwordFile?: string }
@@ -126,6 +128,50 @@ export interface ChatConfig {
   slack?: SlackConfig;
 }
 
+/** How the acknowledgements made from chat behave (Icinga2's acknowledge-problem options). */
+export interface AcknowledgementDefaults {
+  /** Kept until the object recovers, through changes between problem states. */
+  sticky: boolean;
+  /** Sends ACKNOWLEDGEMENT notifications. */
+  notify: boolean;
+  /** Keeps the acknowledgement's comment after the acknowledgement ends. */
+  persistent: boolean;
+}
+
+export interface CommandsConfig {
+  /** What starts a command in a channel or room: `!ack ...`. */
+  prefix: string;
+  /** Most problem lines one `problems` reply lists before "... and M more". */
+  maxLines: number;
+  ack: AcknowledgementDefaults;
+  /** Absolute path of the file that gets one JSON line per command; the log only when absent. */
+  auditFile?: string;
+  /** Commands per identity (senders without one share a bucket per backend). */
+  rate: RateLimit;
+}
+
+/** Who may run which command; see src/commands/access.ts for the rules on top. */
+export interface AccessConfig {
+  /** Role → command names: the built-in viewer and operator roles, replaced or joined by the file's. */
+  roles: Record<string, string[]>;
+  /** Identity (`irc:alice`, `xmpp:bob@example.org`, `slack:U0123ABC`, `console`) → roles. */
+  users: Record<string, string[]>;
+  /** Roles of every sender, identified or not: read-only ones only. */
+  everyone: string[];
+  /** Destination → the only roles that apply there. */
+  rooms: Record<string, string[]>;
+  /** Identity → the Icinga2 author name of that person's actions. */
+  authors: Record<string, string>;
+}
+
+export const DEFAULT_COMMANDS: CommandsConfig = {
+  prefix: '!',
+  maxLines: 10,
+  ack: { sticky: true, notify: true, persistent: false },
+  // One command every 5 s on average after a burst of 5: plenty for a person, little for a loop.
+  rate: { burst: 5, perSecond: 0.2 },
+};
+
 export interface RelayConfig {
   /** Absolute path of the file this came from, for messages; absent for config text. */
   configFile?: string;
@@ -133,6 +179,10 @@ export interface RelayConfig {
   format: FormatConfig;
   chat: ChatConfig;
   log: { level: LogLevel };
+  /** Absent when the file has no commands section: DEFAULT_COMMANDS apply. */
+  commands?: CommandsConfig;
+  /** Absent when the file has no access section: defaultAccess() applies, the console alone may act. */
+  access?: AccessConfig;
 }
 
 export interface LoadedConfig {
@@ -173,6 +223,10 @@ export class ConfigError extends Error {
 }
 
 const DURATION_EXAMPLE = 'a duration such as 90s, 30m, 2h or 1d12h';
+/** Identities as the chat backends vouch for them: services account, bare JID, Slack user ID, the local console. */
+const IDENTITY = /^(irc:[^\s:#&][^\s:]*|xmpp:[^@/\s]+@[^@/\s]+|slack:[UW][A-Z0-9]+|console)$/;
+const DESTINATION = /^(console|(irc|xmpp|slack):\S+)$/;
+const ROLE_NAME = /^[A-Za-z][\w-]*$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const VARIABLE_REFERENCE = /\$(\$?)\{([^}]*)(\}?)/g;
 
@@ -403,8 +457,11 @@ function configSchema(context: SchemaContext) {
     return { minMs: min, maxMs: max };
   });
 
-  /** A chat backend is off when absent; `console:` with nothing under it turns it on with defaults. */
-  const chatBackend = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.preprocess((value) => (value === null ? {} : value), section(shape));
+  /**
+   * A section that is off when absent (a chat backend, commands, access); present with nothing
+   * under it (`console:`, every line commented out) turns it on with defaults.
+   */
+  const switchedSection = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.preprocess((value) => (value === null ? {} : value), section(shape));
 
   /** A secret given as `<key>` or `<key>_file`, at most one of them (`required`: exactly one). */
   const secretChoice = (keys: Record<string, unknown>, key: string, ctx: z.core.$RefinementCtx, required: boolean) => {
@@ -415,11 +472,15 @@ function configSchema(context: SchemaContext) {
   };
   const secretValue = (inline: unknown, fromFile: unknown) => (inline as string | undefined) ?? (fromFile as FileContents | undefined)?.contents;
 
+  /** A token bucket: `burst` at once, then `per_second` on average. */
+  const rateLimit = (burst: number, perSecond: number, unit = 'messages') =>
+    optionalSection({
+      burst: z.int({ error: expecting(`a whole number of ${unit}, at least 1`) }).min(1).default(burst),
+      per_second: z.number({ error: expecting(`a number of ${unit} per second above 0`) }).positive().default(perSecond),
+    });
+
   const connectionKeys = (burst: number, perSecond: number) => ({
-    rate: optionalSection({
-      burst: z.int({ error: expecting('a whole number of messages, at least 1') }).min(1).default(burst),
-      per_second: z.number({ error: expecting('a number of messages per second above 0') }).positive().default(perSecond),
-    }),
+    rate: rateLimit(burst, perSecond),
     queue_size: z.int({ error: expecting('a whole number of messages from 1 to 1000000') }).min(1).max(1_000_000).default(1000),
     reconnect,
   });
@@ -442,7 +503,7 @@ function configSchema(context: SchemaContext) {
 
   // Flood limits: InspIRCd's defaults allow ~1 line/s after a burst of ~5 (measured); big
   // networks are stricter. 4 at once, then one every 2 s, is safe on all of them.
-  const irc = chatBackend({
+  const irc = switchedSection({
     server: text('a host name'),
     port: z.int({ error: expecting('a port from 1 to 65535') }).min(1).max(65535).optional(),
     tls: z.boolean({ error: expecting('true or false') }).default(true),
@@ -498,7 +559,7 @@ function configSchema(context: SchemaContext) {
     z.string().regex(/^xmpps?:\/\/[^/\s:]+(:\d+)?\/?$/, { error: expecting('an xmpp://host:port or xmpps://host:port URL') }),
   );
 
-  const xmpp = chatBackend({
+  const xmpp = switchedSection({
     service: xmppService,
     jid: bareJid('a JID'),
     password: secret('password').optional(),
@@ -527,7 +588,7 @@ function configSchema(context: SchemaContext) {
     z.string().regex(/^(#[a-z0-9][a-z0-9._-]*|[CGD][A-Z0-9]{2,})$/, { error: expecting('a channel such as #ops (lower case) or an ID such as C0123ABC') }),
   );
   // Slack allows about one message per second per channel.
-  const slack = chatBackend({
+  const slack = switchedSection({
     bot_token: secret('bot_token').optional(),
     bot_token_file: secretFile('bot_token').optional(),
     app_token: secret('app_token').optional(),
@@ -556,7 +617,7 @@ function configSchema(context: SchemaContext) {
 
   // One entry per backend: adding a backend to the config means adding its block here.
   const chatBackends = {
-    console: chatBackend({ timestamps: choice(['auto', 'always', 'never']).default('auto') }).optional(),
+    console: switchedSection({ timestamps: choice(['auto', 'always', 'never']).default('auto') }).optional(),
     irc: irc.optional(),
     xmpp: xmpp.optional(),
     slack: slack.optional(),
@@ -627,7 +688,100 @@ function configSchema(context: SchemaContext) {
 
   const log = optionalSection({ level: choice(LOG_LEVELS).default('info') });
 
-  return section({ icinga, format, chat, log });
+  const auditFile = text('the path of the audit file').transform((name, ctx) => {
+    const path = resolve(context.baseDir, name);
+    try {
+      // Created on first use, so only its directory has to exist now.
+      if (!statSync(dirname(path)).isDirectory()) throw new Error(`${dirname(path)} is not a directory`);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot write ${path} (${fileProblem(error)})` });
+      return z.NEVER;
+    }
+    return path;
+  });
+
+  const commands = switchedSection({
+    prefix: text('a command prefix such as !')
+      .pipe(z.string().regex(/^[^\s"]{1,8}$/, { error: expecting('a command prefix of 1 to 8 characters without spaces or quotes, such as !') }))
+      .prefault(DEFAULT_COMMANDS.prefix),
+    max_lines: z.int({ error: expecting('a whole number of lines from 1 to 100') }).min(1).max(100).default(DEFAULT_COMMANDS.maxLines),
+    ack: optionalSection({
+      sticky: z.boolean({ error: expecting('true or false') }).default(DEFAULT_COMMANDS.ack.sticky),
+      notify: z.boolean({ error: expecting('true or false') }).default(DEFAULT_COMMANDS.ack.notify),
+      persistent: z.boolean({ error: expecting('true or false') }).default(DEFAULT_COMMANDS.ack.persistent),
+    }),
+    audit_file: auditFile.optional(),
+    rate: rateLimit(DEFAULT_COMMANDS.rate.burst, DEFAULT_COMMANDS.rate.perSecond, 'commands'),
+  })
+    .transform(
+      (keys): CommandsConfig => ({
+        prefix: keys.prefix,
+        maxLines: keys.max_lines,
+        ack: keys.ack,
+        ...(keys.audit_file !== undefined && { auditFile: keys.audit_file }),
+        rate: { burst: keys.rate.burst, perSecond: keys.rate.per_second },
+      }),
+    )
+    .optional();
+
+  /** A mapping whose keys must have a form: identities, destinations, role names. */
+  const keyedMapping = <T extends z.ZodType>(value: T, what: string, key: { form: RegExp; what: string }) =>
+    z.record(z.string(), value, { error: expecting(what) }).superRefine(
+      (mapping, ctx) => {
+        for (const name of Object.keys(mapping)) {
+          if (!key.form.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `expected ${key.what} but found ${JSON.stringify(name)}` });
+        }
+      },
+      // Also when some values are wrong, so all problems show at once; only the keys are checked.
+      { when: (payload) => isMapping(payload.value) },
+    );
+  const identityKey = { form: IDENTITY, what: 'an identity such as irc:alice, xmpp:alice@example.org, slack:U0123ABC or console' };
+  const roleList = z.array(text('a role name'), { error: expecting('a list of roles') });
+  const commandNames = COMMANDS.all().map((command) => command.name);
+
+  const access = switchedSection({
+    roles: keyedMapping(z.array(choice(commandNames), { error: expecting('a list of commands') }), 'a mapping of roles to lists of commands', {
+      form: ROLE_NAME,
+      what: 'a role name (letters, digits, - and _)',
+    }).default({}),
+    users: keyedMapping(roleList, 'a mapping of identities to lists of roles', identityKey).default(defaultAccess(COMMANDS).users),
+    everyone: roleList.default([]),
+    rooms: keyedMapping(roleList, 'a mapping of destinations to lists of roles', {
+      form: DESTINATION,
+      what: 'a destination such as irc:#ops, xmpp:ops@conference.example.org, slack:#ops or console',
+    }).default({}),
+    authors: keyedMapping(text('an author name'), 'a mapping of identities to author names', identityKey).default({}),
+  })
+    .superRefine(
+      (keys, ctx) => {
+        // Runs while other access keys may be wrong (see below): only well-formed lists are looked at.
+        const lists = (value: unknown) => (isMapping(value) ? Object.entries(value).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])) : []);
+        const roles = new Map<string, unknown[]>([...Object.entries(builtInRoles(COMMANDS)), ...lists(keys.roles)]);
+        const check = (role: unknown, path: PropertyKey[]) => {
+          if (typeof role !== 'string') return;
+          const granted = roles.get(role);
+          if (granted === undefined) {
+            ctx.addIssue({ code: 'custom', path, message: `expected one of the roles ${[...roles.keys()].join(', ')} but found ${JSON.stringify(role)}` });
+            return;
+          }
+          if (path[0] !== 'everyone') return;
+          // Everyone includes senders nobody vouches for: what they may do must not change Icinga2.
+          const writes = granted.filter((name) => typeof name === 'string' && COMMANDS.find(name)?.role === 'operator');
+          if (writes.length > 0) {
+            ctx.addIssue({ code: 'custom', path, message: `expected read-only roles for everyone but role "${role}" grants ${writes.join(', ')}` });
+          }
+        };
+        for (const [identity, list] of lists(keys.users)) list.forEach((role, index) => check(role, ['users', identity, index]));
+        for (const [destination, list] of lists(keys.rooms)) list.forEach((role, index) => check(role, ['rooms', destination, index]));
+        if (Array.isArray(keys.everyone)) keys.everyone.forEach((role, index) => check(role, ['everyone', index]));
+      },
+      // Also when other access keys are wrong, so all problems show at once.
+      { when: (payload) => isMapping(payload.value) },
+    )
+    .transform((keys): AccessConfig => ({ ...keys, roles: { ...builtInRoles(COMMANDS), ...keys.roles } }))
+    .optional();
+
+  return section({ icinga, format, chat, log, commands, access });
 }
 
 /** Parses and validates config text; throws a ConfigError listing every problem found. */

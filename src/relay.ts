@@ -1,12 +1,19 @@
 /**
  * The relay: the event stream feeds the pipeline, and each delivery goes to the chat backends
  * that serve its destinations. A failing backend never stops the stream or the other backends.
+ * What people write to the relay goes to the command dispatcher; its replies go back through the
+ * backend the message came from, to where it was written.
  */
 import { systemClock, type Clock, type Random } from './clock.js';
-import type { RelayConfig } from './config.js';
-import type { ChatBackend } from './chat/backend.js';
+import { DEFAULT_COMMANDS, type RelayConfig } from './config.js';
+import type { ChatBackend, IncomingMessage } from './chat/backend.js';
 import { createBackends } from './chat/registry.js';
-import type { ConnectionSettings } from './icinga/connection.js';
+import { AccessControl, defaultAccess } from './commands/access.js';
+import { AuditLog } from './commands/audit.js';
+import { Dispatcher } from './commands/dispatcher.js';
+import { COMMANDS } from './commands/index.js';
+import { IcingaActions } from './icinga/actions.js';
+import { IcingaConnection, type ConnectionSettings } from './icinga/connection.js';
 import type { IcingaEvent } from './icinga/event-types.js';
 import { EventStream } from './icinga/stream.js';
 import type { Logger } from './log.js';
@@ -32,14 +39,26 @@ export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSet
   };
 }
 
+/** The relay's own names in a backend's channels, by which people address commands to it. */
+function namesIn(config: RelayConfig['chat'], backend: string): string[] {
+  const nick = backend === 'irc' ? config.irc?.nick : backend === 'xmpp' ? config.xmpp?.nick : undefined;
+  return nick === undefined ? [] : [nick];
+}
+
 export class Relay {
   readonly stream: EventStream;
   readonly backends: readonly ChatBackend[];
+  readonly commands: Dispatcher;
   private readonly backendByDestination = new Map<string, ChatBackend>();
   private readonly pipeline: Pipeline;
   private readonly logger: Logger;
+  private readonly chat: RelayConfig['chat'];
+  /** For the commands' actions; the event stream has its own, which it closes and reopens. */
+  private readonly actionsConnection: IcingaConnection;
+  private readonly audit: AuditLog;
 
   constructor(config: RelayConfig, dependencies: RelayDependencies) {
+    this.chat = config.chat;
     this.logger = dependencies.logger;
     const clock = dependencies.clock ?? systemClock;
     this.backends = dependencies.backends ?? createBackends(config.chat, { logger: this.logger });
@@ -67,10 +86,26 @@ export class Relay {
       logger: this.logger.child('icinga'),
     });
     this.stream.on('event', (event) => this.handleEvent(event));
+
+    const settings = config.commands ?? DEFAULT_COMMANDS;
+    this.actionsConnection = new IcingaConnection(url, connectionSettings(config.icinga), clock);
+    this.audit = new AuditLog({ file: settings.auditFile, logger: this.logger.child('audit'), clock });
+    this.commands = new Dispatcher({
+      actions: new IcingaActions(this.actionsConnection, clock),
+      access: new AccessControl(config.access ?? defaultAccess(COMMANDS), COMMANDS),
+      registry: COMMANDS,
+      settings,
+      audit: this.audit,
+      logger: this.logger.child('commands'),
+      clock,
+      width: config.format.width,
+    });
+    for (const backend of this.backends) backend.onMessage((message) => void this.handleMessage(backend, message));
   }
 
   /** Connects every backend (one failing does not stop the others), then starts reading events. */
   async start(): Promise<void> {
+    this.audit.open();
     await Promise.all(
       this.backends.map((backend) =>
         backend.connect().catch((error: unknown) => this.logger.error('chat backend failed to connect', { backend: backend.name, error })),
@@ -95,8 +130,22 @@ export class Relay {
     }
   }
 
+  /** Runs the command in a message, if any, and sends the replies, in order, where it was written. */
+  async handleMessage(backend: ChatBackend, message: IncomingMessage): Promise<void> {
+    const replies = await this.commands.dispatch(message, { backend: backend.name, names: namesIn(this.chat, backend.name) });
+    for (const reply of replies) {
+      try {
+        await backend.send(message.destination, reply);
+      } catch (error) {
+        this.logger.error('reply failed', { destination: message.destination, error });
+      }
+    }
+  }
+
   async stop(): Promise<void> {
     await this.stream.stop();
+    await this.actionsConnection.close();
+    this.audit.close();
     await Promise.all(
       this.backends.map((backend) =>
         backend.close().catch((error: unknown) => this.logger.warn('chat backend did not close cleanly', { backend: backend.name, error })),

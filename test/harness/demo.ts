@@ -1,7 +1,9 @@
 /**
  * The demo behind `npm run demo`: starts a real Icinga2 (the test harness), runs the relay with
  * its embedded default config (console backend), then plays a scenario through the Icinga2 API:
- * a service goes CRITICAL, is acknowledged and put in downtime, then recovers.
+ * a service goes CRITICAL, is acknowledged and put in downtime, then recovers; last, a comment is
+ * typed on the relay's console as a chat command. Typed into the demo's terminal, commands
+ * (`status web01!http`, `ack web01!http looking`) reach the relay's console too.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -23,12 +25,13 @@ async function action(icinga: Icinga2Instance, name: string, body: Record<string
 narrate('starting a throw-away Icinga2 with its own CA and passive test hosts');
 const icinga = await startIcinga2();
 const relay = spawn(process.execPath, ['dist/src/cli.js'], {
-  stdio: ['ignore', 'inherit', 'pipe'],
+  // stdin a pipe: the console backend reads commands from it.
+  stdio: ['pipe', 'inherit', 'pipe'],
   env: {
     ...process.env,
     ICINGA_RELAY_URL: icinga.url,
     ICINGA_RELAY_CA_FILE: icinga.caFile,
-    // The permissions the README recommends: events/*, status/query, objects/query/*.
+    // The permissions the README recommends: events/*, status/query, objects/query/*, the commands' actions.
     ICINGA_RELAY_USERNAME: icinga.users.relay.username,
     ICINGA_RELAY_PASSWORD: icinga.users.relay.password,
   },
@@ -40,6 +43,9 @@ const connected = new Promise<void>((resolve) => {
   });
 });
 const exited = new Promise<number | null>((resolve) => relay.once('exit', resolve));
+// What a newcomer types into the demo's terminal goes to the relay's console.
+const typing = Boolean(process.stdin.isTTY);
+if (typing) process.stdin.pipe(relay.stdin!);
 
 try {
   narrate(`relay started: ${icinga.url}, console backend; waiting for the event stream`);
@@ -64,8 +70,16 @@ try {
   await icinga.processCheckResult('web01!http', 0, 'HTTP OK: HTTP/1.1 200 OK - 612 bytes in 0.003 second response time');
   await action(icinga, 'remove-downtime', { type: 'Service', service: 'web01!http', author: 'bob' });
   await sleep(STEP_PAUSE_MS);
+
+  narrate('a chat command on the relay\'s console (try your own: help, status web01!http): comment web01!http nginx restarted, all good');
+  relay.stdin!.write('comment web01!http nginx restarted, all good\n');
+  await sleep(STEP_PAUSE_MS);
   narrate('done: stopping the relay and Icinga2');
 } finally {
+  if (typing) {
+    process.stdin.unpipe();
+    process.stdin.pause();
+  }
   relay.kill('SIGTERM');
   await exited;
   await icinga.destroy();

@@ -1,0 +1,88 @@
+/**
+ * Who may run which command, in one place for every command. Roles name commands; identities
+ * and everyone get roles; a room may narrow the roles that apply in it. On top of the config,
+ * two rules nobody can configure away: a sender the backend cannot vouch for (no identity) and
+ * any bot never run a command that changes Icinga2.
+ */
+import { oneLine } from '../../formatters/common.js';
+import type { AccessConfig } from '../config.js';
+import type { Command, CommandRegistry } from './index.js';
+
+/** The sender of a message as access control sees it. */
+export interface CommandSender {
+  /** `irc:alice`, `xmpp:alice@example.org`, `slack:U0123`, `console`; undefined when the backend cannot vouch. */
+  identity?: string;
+  displayName: string;
+  /** A bot or integration (Slack bot_id, ...), as far as the backend can tell. */
+  bot?: boolean;
+}
+
+/** The roles every config starts with: `viewer` may read, `operator` may run every command. */
+export function builtInRoles(registry: CommandRegistry): Record<string, string[]> {
+  const commands = registry.all().filter((command) => command.role !== 'anyone');
+  return {
+    viewer: commands.filter((command) => command.role === 'viewer').map((command) => command.name),
+    operator: commands.map((command) => command.name),
+  };
+}
+
+/** Access when the config has no access section: only the local console may act. */
+export function defaultAccess(registry: CommandRegistry): AccessConfig {
+  return { roles: builtInRoles(registry), users: { console: ['operator'] }, everyone: [], rooms: {}, authors: {} };
+}
+
+export type AccessDecision = { allowed: true } | { allowed: false; reason: string };
+
+// Maps, not the config's plain objects: identities and destinations come from chat, and a key
+// such as "constructor" must not find Object.prototype.
+const toMap = <T>(record: Record<string, T>) => new Map(Object.entries(record));
+
+export class AccessControl {
+  private readonly roles: Map<string, string[]>;
+  private readonly users: Map<string, string[]>;
+  private readonly rooms: Map<string, string[]>;
+  private readonly authors: Map<string, string>;
+  private readonly everyone: readonly string[];
+
+  constructor(
+    config: AccessConfig,
+    private readonly registry: CommandRegistry,
+  ) {
+    this.roles = toMap(config.roles);
+    this.users = toMap(config.users);
+    this.rooms = toMap(config.rooms);
+    this.authors = toMap(config.authors);
+    this.everyone = config.everyone;
+  }
+
+  /** The roles that apply to this sender in this destination. */
+  rolesOf(sender: CommandSender, destination: string): string[] {
+    const own = sender.identity === undefined ? [] : (this.users.get(sender.identity) ?? []);
+    const roles = [...new Set([...own, ...this.everyone])];
+    const roomRoles = this.rooms.get(destination);
+    return roomRoles === undefined ? roles : roles.filter((role) => roomRoles.includes(role));
+  }
+
+  check(command: Command, sender: CommandSender, destination: string): AccessDecision {
+    if (command.role === 'anyone') return { allowed: true };
+    const refused = `${oneLine(sender.displayName) || sender.identity || 'this sender'} is not allowed to run ${command.name}`;
+    if (command.role === 'operator' && sender.bot) return { allowed: false, reason: `${refused}: bots never change Icinga2` };
+    if (command.role === 'operator' && sender.identity === undefined) {
+      return { allowed: false, reason: `${refused}: the relay cannot tell who you are here (on IRC, log in to services; in XMPP rooms, the room must show real JIDs)` };
+    }
+    const granted = this.rolesOf(sender, destination).some((role) => this.roles.get(role)?.includes(command.name));
+    return granted ? { allowed: true } : { allowed: false, reason: refused };
+  }
+
+  /** The commands this sender may run here, in registry order. */
+  permitted(sender: CommandSender, destination: string): Command[] {
+    return this.registry.all().filter((command) => this.check(command, sender, destination).allowed);
+  }
+
+  /** The Icinga2 author of what this sender does: the configured name, or `<name> (via <backend>)`. */
+  author(sender: CommandSender, backend: string): string {
+    const configured = sender.identity === undefined ? undefined : this.authors.get(sender.identity);
+    // Only identified senders change Icinga2, so a nameless one still has an identity to show.
+    return configured ?? `${oneLine(sender.displayName) || sender.identity} (via ${backend})`;
+  }
+}

@@ -1,0 +1,16 @@
+import type { Command } from './index.js';
+import { parseObject } from './parser.js';
+import { resultOf } from './replies.js';
+
+export const recheck: Command = {
+  name: 'recheck',
+  aliases: ['check'],
+  usage: 'recheck <object>',
+  description: 'runs the check of a host or service now, even outside its check period',
+  role: 'operator',
+  async handler(args, { actions }) {
+    const { target } = parseObject(args.next());
+    args.end();
+    return resultOf(await actions.recheck(target), () => `rescheduled the check of ${target.object} to run now`);
+  },
+};
