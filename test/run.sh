@@ -16,7 +16,7 @@ trap 'rm -f "$log"' EXIT
 npx tap "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
+summary=$(grep -a -E '^# \{ total: [0-9]+' "$log" | tail -n 1)
 count() { echo "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
 passed=$(count pass)
 failed=$(count fail)
