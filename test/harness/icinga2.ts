@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import { stopChild } from './daemon.js';
 
 const run = promisify(execFile);
 
@@ -214,17 +215,6 @@ function daemonDefines(dir: string): string[] {
   return Object.entries(paths).map(([key, value]) => `-DConfiguration.${key}=${value}`);
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 export async function startIcinga2(): Promise<Icinga2Instance> {
   await ensureIcinga2Installed();
   const dir = await mkdtemp(join(tmpdir(), 'icinga-relay-icinga2-'));
@@ -298,15 +288,8 @@ export async function startIcinga2(): Promise<Icinga2Instance> {
     await waitUntilAnswering();
   };
 
-  const stop = async (): Promise<void> => {
-    const current = child;
-    if (!current || current.exitCode !== null || current.signalCode !== null) return;
-    current.kill('SIGTERM');
-    if (!(await waitForExit(current, 15_000))) {
-      current.kill('SIGKILL');
-      await waitForExit(current, 5_000);
-    }
-  };
+  // TERM takes ~2.5 s (measured); a daemon still there after 15 s is stuck.
+  const stop = () => stopChild(child, 15_000);
 
   const instance: Icinga2Instance = {
     url,

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from './daemon.js';
 import { freePort, makeCertificates } from './icinga2.js';
 import { IrcTestClient } from './irc-client.js';
 import { watchProcess, type WatchedProcess } from '../helpers/process.js';
@@ -176,15 +177,8 @@ function spawnWithoutCoreDumps(command: string, args: string[]): WatchedProcess 
   return watchProcess('/bin/sh', ['-c', 'ulimit -c 0 && exec "$0" "$@"', command, ...args], { PATH: process.env.PATH });
 }
 
-async function stopProcess(daemon: WatchedProcess | undefined): Promise<void> {
-  if (!daemon || daemon.child.exitCode !== null || daemon.child.signalCode !== null) return;
-  const exited = daemon.exited;
-  daemon.child.kill('SIGTERM');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout').unref());
-  if ((await Promise.race([exited, timeout])) === 'timeout') {
-    daemon.child.kill('SIGKILL');
-    await exited;
-  }
+function stopProcess(daemon: WatchedProcess | undefined): Promise<void> {
+  return stopChild(daemon?.child, STOP_TIMEOUT_MS);
 }
 
 export async function startIrcd(options: IrcdOptions = {}): Promise<IrcdInstance> {

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '@xmpp/client-core';
 import type { IqCaller } from '@xmpp/iq/caller.js';
 import { createXmppClient } from '../../src/chat/xmpp.js';
+import { stopChild } from './daemon.js';
 import { freePort, makeCertificates } from './icinga2.js';
 
 const run = promisify(execFile);
@@ -92,17 +93,6 @@ Component "${MUC_DOMAIN}" "muc"
 `;
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -159,15 +149,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     throw new Error(`prosody in ${dir} did not listen on port ${port} within 10 s`);
   };
 
-  const stop = async (): Promise<void> => {
-    const current = child;
-    if (!current || current.exitCode !== null || current.signalCode !== null) return;
-    current.kill('SIGTERM');
-    if (!(await waitForExit(current, 10_000))) {
-      current.kill('SIGKILL');
-      await waitForExit(current, 5_000);
-    }
-  };
+  const stop = () => stopChild(child, 10_000);
 
   const instance: ProsodyInstance = {
     dir,
