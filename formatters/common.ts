@@ -124,15 +124,12 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 const HAS_CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
- * Whether cleanLine would change the text. Most event text is already clean, and these checks
- * are far cheaper than the split, replace and join (the formatters were the pipeline's hot spot
- * in profiles).
+ * Whether cleanLine would change the text: an edge space, a double space or a control character.
+ * Most event text is already clean, and this one test is far cheaper than the split, replace
+ * and join (text cleaning was the formatters' hot spot in profiles; one expression beat a chain
+ * of checks by about a third).
  */
-function needsCleaning(text: string): boolean {
-  return (
-    text.charCodeAt(0) === 0x20 || text.charCodeAt(text.length - 1) === 0x20 || text.includes('  ') || HAS_CONTROL_CHARACTER.test(text)
-  );
-}
+const NEEDS_CLEANING = /^ | $| {2}|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 function withoutControls(text: string): string {
   return HAS_CONTROL_CHARACTER.test(text) ? text.replace(CONTROL_CHARACTERS, ' ') : text;
@@ -148,7 +145,7 @@ function nonEmptyLines(text: string): string[] {
 
 /** Free text as one line: its lines joined with " / ", no control characters left. */
 export function oneLine(text: string): string {
-  return needsCleaning(text) ? nonEmptyLines(text).join(' / ') : text;
+  return NEEDS_CLEANING.test(text) ? nonEmptyLines(text).join(' / ') : text;
 }
 
 /** A name or short text from the event, made one line; undefined when there is nothing to show. */
@@ -178,9 +175,12 @@ export function truncate(text: string, width: number): string {
 }
 
 /** "2 days, 1 hour": the two largest units are what a reader on call takes in at a glance. */
+// Made once: humanizeDuration(ms, options) merges its options anew on every call.
+const humanizeTwoUnits = humanizeDuration.humanizer({ largest: 2, round: true });
+
 export function humanizeSeconds(seconds: number | undefined): string | undefined {
   if (seconds === undefined || seconds < 0) return undefined;
-  return humanizeDuration(seconds * 1000, { largest: 2, round: true });
+  return humanizeTwoUnits(seconds * 1000);
 }
 
 /** The humanized span from `start` to `end` (seconds), when both are known and in order. */
@@ -208,11 +208,18 @@ export interface LineParts {
 }
 
 function fitLine(parts: LineParts, width: number): string {
-  // Formatters pass clean parts; this is the guarantee the chat protocols rely on.
-  const detail = withoutControls(parts.detail ?? '');
-  const lead = withoutControls(detail ? parts.lead + (parts.separator ?? ': ') : parts.lead);
-  const trail = withoutControls(parts.trail ?? '');
-  const whole = lead + detail + trail;
+  let detail = parts.detail ?? '';
+  let lead = detail ? parts.lead + (parts.separator ?? ': ') : parts.lead;
+  let trail = parts.trail ?? '';
+  let whole = lead + detail + trail;
+  // Formatters pass clean parts; this is the guarantee the chat protocols rely on. One test of
+  // the whole line instead of one per part: the parts are nearly always clean.
+  if (HAS_CONTROL_CHARACTER.test(whole)) {
+    detail = withoutControls(detail);
+    lead = withoutControls(lead);
+    trail = withoutControls(trail);
+    whole = lead + detail + trail;
+  }
   if (!(whole.length > width)) return whole;
   const roomForDetail = width - lead.length - trail.length;
   // Below a few characters the detail would be noise; cutting the whole line reads better.
@@ -235,20 +242,24 @@ export function eventTypeName(event: IcingaEvent): string {
 }
 
 export function buildMessage(event: IcingaEvent, context: FormatContext, spec: MessageSpec): RelayMessage {
-  // Built field by field rather than spread and filtered: this runs for every event.
-  const fields: Record<string, FieldValue> = {};
-  const addField = (name: string, value: FieldValue) => {
+  const typeName = eventTypeName(event);
+  // Built field by field rather than spread and filtered: this runs for every event. Checkable
+  // names are clean from checkable(), and states are names from fixed scales: only the
+  // formatter's own fields need cleaning here.
+  const fields: Record<string, FieldValue> = { type: oneLine(typeName) };
+  if (spec.target !== undefined) {
+    fields.host = spec.target.host;
+    if (spec.target.service !== undefined) fields.service = spec.target.service;
+    fields.object = spec.target.object;
+  }
+  if (spec.state !== undefined) fields.state = spec.state;
+  if (spec.stateType !== undefined) fields.state_type = spec.stateType;
+  for (const name in spec.fields) {
+    const value = spec.fields[name];
     if (value !== undefined) fields[name] = typeof value === 'string' ? oneLine(value) : value;
-  };
-  addField('type', eventTypeName(event));
-  addField('host', spec.target?.host);
-  addField('service', spec.target?.service);
-  addField('object', spec.target?.object);
-  addField('state', spec.state);
-  addField('state_type', spec.stateType);
-  for (const name in spec.fields) addField(name, spec.fields[name]);
+  }
   const message: RelayMessage = {
-    eventType: eventTypeName(event),
+    eventType: typeName,
     severity: spec.severity,
     text: fitLine(spec.line, context.width),
     timestamp: asNumber(event.timestamp) ?? 0,

@@ -15,6 +15,7 @@ import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { Pipeline } from './pipeline.js';
 import { Relay } from './relay.js';
 import { createRouter } from './router.js';
+import type { Templates } from './templates.js';
 
 export interface CliIo {
   stdin: Readable;
@@ -62,7 +63,8 @@ async function checkConfig(path: string | undefined, io: CliIo): Promise<number>
     const { config, warnings } = loadConfig(path, io.env);
     for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
     const backends = Object.keys(config.chat).join(', ');
-    io.stdout.write(`${path}: OK (Icinga2 ${config.icinga.urls.join(', ')}; events ${config.icinga.events.join(', ')}; backends ${backends})\n`);
+    const routes = config.routes ? `; ${config.routes.length} routes` : '';
+    io.stdout.write(`${path}: OK (Icinga2 ${config.icinga.urls.join(', ')}; events ${config.icinga.events.join(', ')}; backends ${backends}${routes})\n`);
     return 0;
   } catch (error) {
     io.stderr.write(configErrorText(error) + '\n');
@@ -75,11 +77,17 @@ interface FormatSettings {
   softStates: boolean;
   /** Event types the relay would subscribe to; others would never reach it. */
   types: ReadonlySet<string>;
+  templates?: Templates;
 }
 
 /** Formats NDJSON offline with the same pipeline as the relay; bad lines are reported and skipped. */
 async function formatEvents(file: string | undefined, settings: FormatSettings, io: CliIo): Promise<number> {
-  const pipeline = new Pipeline({ width: settings.width, router: createRouter({ destinations: ['console'], softStates: settings.softStates }) });
+  // Routes are left out: this shows what events look like, wherever they would go.
+  const pipeline = new Pipeline({
+    width: settings.width,
+    router: createRouter({ destinations: ['console'], softStates: settings.softStates }),
+    templates: settings.templates,
+  });
   let lineNumber = 0;
   let bad = 0;
   const complain = (text: string) => {
@@ -210,7 +218,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       if (values.config) {
         try {
           const { config } = loadConfig(values.config, io.env);
-          settings = { ...config.format, types: new Set(config.icinga.events) };
+          settings = { ...config.format, types: new Set(config.icinga.events), templates: config.templates };
         } catch (error) {
           io.stderr.write(configErrorText(error) + '\n');
           return 2;

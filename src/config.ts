@@ -17,11 +17,15 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DurationError, formatDuration, parseDuration } from './duration.js';
-import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type EventType } from './icinga/event-types.js';
+import { DEFAULT_EVENT_TYPES, EVENT_TYPES, isEventType, type EventType } from './icinga/event-types.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { RateLimit } from './chat/token-bucket.js';
 import { builtInRoles, defaultAccess } from './commands/access.js';
 import { COMMANDS } from './commands/index.js';
+import { DEDUP_TYPES, type DedupSettings } from './noise/dedup.js';
+import type { StormSettings } from './noise/storm.js';
+import type { Route } from './router.js';
+import { parseTemplate, type Template, type Templates } from './templates.js';
 
 export type IcingaAuth =
   | { kind: 'password'; username: string; password: string; passwordFile?: string }
@@ -172,6 +176,32 @@ export const DEFAULT_COMMANDS: CommandsConfig = {
   rate: { burst: 5, perSecond: 0.2 },
 };
 
+/** Noise control per destination (src/noise/): dedup, storm grouping, rate limit, mutes. */
+export interface NoiseConfig {
+  dedup: DedupSettings;
+  storm: StormSettings;
+  /** Messages per destination, on top of each backend's own protocol throttle. */
+  rate: RateLimit;
+  /** Messages waiting for the rate limit per destination; overflow becomes a suppression notice. */
+  queueSize: number;
+  /** How long `mute <pattern>` lasts without `for <duration>`. */
+  muteForMs: number;
+  /** Absolute path of the JSON file that keeps mutes across restarts; in memory only when absent. */
+  stateFile?: string;
+}
+
+export const DEFAULT_NOISE: NoiseConfig = {
+  // Icinga2 sends the repeats of one change within milliseconds; a minute also covers a
+  // StateChange and its notification split across two of 2.13's 5-second delivery ticks.
+  dedup: { windowMs: 60_000, types: [...DEDUP_TYPES] },
+  // One second: a lone alert waits at most that long, and 2.13 delivers a burst within one tick.
+  storm: { windowMs: 1_000, groupFrom: 3, names: 5, hostLines: 3 },
+  // 12 messages a minute after a burst of 10: readable, and a 20-message queue is 100 s behind at most.
+  rate: { burst: 10, perSecond: 0.2 },
+  queueSize: 20,
+  muteForMs: 3_600_000,
+};
+
 export interface RelayConfig {
   /** Absolute path of the file this came from, for messages; absent for config text. */
   configFile?: string;
@@ -183,6 +213,12 @@ export interface RelayConfig {
   commands?: CommandsConfig;
   /** Absent when the file has no access section: defaultAccess() applies, the console alone may act. */
   access?: AccessConfig;
+  /** Absent when the file has no routes section: every event goes to every destination. */
+  routes?: Route[];
+  /** Event type → the template that replaces its formatter's text. */
+  templates?: Templates;
+  /** Absent when the file has no noise section: DEFAULT_NOISE applies. */
+  noise?: NoiseConfig;
 }
 
 export interface LoadedConfig {
@@ -243,6 +279,11 @@ function describeValue(value: unknown): string {
   }
   if (typeof value === 'object') return 'a mapping';
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** "a password", "an app_token". */
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 /** What was found, without showing it: for secrets. */
@@ -400,13 +441,13 @@ function configSchema(context: SchemaContext) {
   /** A secret in the file: expanded and collected like any string, but never shown in errors. */
   const secret = (key: string) =>
     z
-      .string({ error: (issue) => `expected a ${key} (a string: quote it) but found ${describeKind(issue.input)}` })
+      .string({ error: (issue) => `expected ${withArticle(key)} (a string: quote it) but found ${describeKind(issue.input)}` })
       .transform((raw, ctx) => {
         const { value, literal } = expand(raw, ctx, { secret: true });
         if (literal) context.inlineSecretKeys.add(key);
         return value;
       })
-      .pipe(z.string().min(1, { error: `expected a ${key} but found an empty string` }))
+      .pipe(z.string().min(1, { error: `expected ${withArticle(key)} but found an empty string` }))
       .transform((value) => {
         context.secrets.push(value);
         return value;
@@ -417,7 +458,7 @@ function configSchema(context: SchemaContext) {
     file(`a file holding the ${key}`).transform(({ path, contents }, ctx): FileContents => {
       const value = contents.replace(/\r?\n$/, '');
       if (value === '') {
-        ctx.addIssue({ code: 'custom', message: `expected a ${key} in ${path} but found an empty file` });
+        ctx.addIssue({ code: 'custom', message: `expected ${withArticle(key)} in ${path} but found an empty file` });
         return z.NEVER;
       }
       context.secrets.push(value);
@@ -688,17 +729,19 @@ function configSchema(context: SchemaContext) {
 
   const log = optionalSection({ level: choice(LOG_LEVELS).default('info') });
 
-  const auditFile = text('the path of the audit file').transform((name, ctx) => {
-    const path = resolve(context.baseDir, name);
-    try {
-      // Created on first use, so only its directory has to exist now.
-      if (!statSync(dirname(path)).isDirectory()) throw new Error(`${dirname(path)} is not a directory`);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `cannot write ${path} (${fileProblem(error)})` });
-      return z.NEVER;
-    }
-    return path;
-  });
+  /** A file the relay writes (audit log, state): created on first use, so only its directory has to exist now. */
+  const writableFile = (what: string) =>
+    text(`the path of ${what}`).transform((name, ctx) => {
+      const path = resolve(context.baseDir, name);
+      try {
+        if (!statSync(dirname(path)).isDirectory()) throw new Error(`${dirname(path)} is not a directory`);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `cannot write ${path} (${fileProblem(error)})` });
+        return z.NEVER;
+      }
+      return path;
+    });
+  const auditFile = writableFile('the audit file');
 
   const commands = switchedSection({
     prefix: text('a command prefix such as !')
@@ -781,7 +824,144 @@ function configSchema(context: SchemaContext) {
     .transform((keys): AccessConfig => ({ ...keys, roles: { ...builtInRoles(COMMANDS), ...keys.roles } }))
     .optional();
 
-  return section({ icinga, format, chat, log, commands, access });
+  /** One value, or a list of alternatives any of which will do. */
+  const alternatives = <T extends z.ZodType>(item: T, what: string) =>
+    z
+      .union([item, z.array(item).min(1, { error: `expected ${what} or a list of them but found an empty list` })], {
+        error: expecting(`${what} or a list of them`),
+      })
+      .transform((value) => (Array.isArray(value) ? value : [value]) as z.output<T>[]);
+  const namePattern = (what: string) => `${what} or glob pattern (* and ?)`;
+  const varValue = z
+    .union([z.string(), z.number(), z.boolean()])
+    .transform((value) => String(value));
+  const match = optionalSection({
+    type: alternatives(choice(EVENT_TYPES), `one of ${EVENT_TYPES.join(', ')}`).optional(),
+    host: alternatives(text(namePattern('a host name')), namePattern('a host name')).optional(),
+    service: alternatives(text(namePattern('a service name')), namePattern('a service name')).optional(),
+    state: alternatives(choice(ROUTE_STATES), `one of ${ROUTE_STATES.join(', ')}`).optional(),
+    state_type: alternatives(choice(['SOFT', 'HARD']), 'SOFT or HARD').optional(),
+    host_group: alternatives(text(namePattern('a HostGroup name')), namePattern('a HostGroup name')).optional(),
+    service_group: alternatives(text(namePattern('a ServiceGroup name')), namePattern('a ServiceGroup name')).optional(),
+    vars: keyedMapping(alternatives(varValue, 'a string, number or true/false'), 'a mapping of custom variable names to values', {
+      form: /^[A-Za-z_][\w-]*$/,
+      what: 'a custom variable name (letters, digits, - and _)',
+    }).optional(),
+  }).transform((keys): Route['match'] => ({
+    ...(keys.type && { types: keys.type }),
+    ...(keys.host && { hosts: keys.host }),
+    ...(keys.service && { services: keys.service }),
+    ...(keys.state && { states: keys.state }),
+    ...(keys.state_type && { stateTypes: keys.state_type }),
+    ...(keys.host_group && { hostGroups: keys.host_group }),
+    ...(keys.service_group && { serviceGroups: keys.service_group }),
+    ...(keys.vars && { vars: keys.vars }),
+  }));
+  const aDestination = 'a destination such as irc:#ops, xmpp:ops@conference.example.org, slack:#ops or console';
+  const destination = text(aDestination).pipe(z.string().regex(DESTINATION, { error: expecting(aDestination) }));
+  const routes = z
+    .array(section({ match, to: alternatives(destination, aDestination), stop: z.boolean({ error: expecting('true or false') }).default(false) }), {
+      error: expecting('a list of routes'),
+    })
+    .optional();
+
+  const templates = z
+    .record(z.string(), text('a template such as "{state} {object}: {output}"'), { error: expecting('a mapping of event types to templates') })
+    .transform((sources, ctx): Templates => {
+      const parsed = new Map<string, Template>();
+      for (const [type, source] of Object.entries(sources)) {
+        if (!isEventType(type)) {
+          ctx.addIssue({ code: 'custom', path: [type], message: `expected an event type (${EVENT_TYPES.join(', ')}) but found ${JSON.stringify(type)}` });
+          continue;
+        }
+        const { template, problems } = parseTemplate(source, type);
+        for (const message of problems) ctx.addIssue({ code: 'custom', path: [type], message });
+        parsed.set(type, template);
+      }
+      return parsed;
+    })
+    .optional();
+
+  // ---------------------------------------------------------------- noise (src/noise/)
+  const count = (what: string, min: number, max: number) =>
+    z.int({ error: expecting(`a whole number of ${what} from ${min} to ${max}`) }).min(min).max(max);
+
+  const noise = switchedSection({
+    dedup: optionalSection({
+      window: duration.prefault('60s'),
+      types: z
+        .array(choice(DEDUP_TYPES), { error: expecting(`a list of event types (${DEDUP_TYPES.join(', ')})`) })
+        .default([...DEFAULT_NOISE.dedup.types]),
+    }),
+    storm: optionalSection({
+      window: duration.prefault('1s'),
+      group_from: count('messages', 2, 1000).default(DEFAULT_NOISE.storm.groupFrom),
+      names: count('names', 1, 50).default(DEFAULT_NOISE.storm.names),
+      host_lines: count('lines', 1, 100).default(DEFAULT_NOISE.storm.hostLines),
+    }),
+    rate: rateLimit(DEFAULT_NOISE.rate.burst, DEFAULT_NOISE.rate.perSecond),
+    queue_size: count('messages', 1, 10_000).default(DEFAULT_NOISE.queueSize),
+    mute_for: duration.prefault('1h'),
+    state_file: writableFile('the mutes state file').optional(),
+  })
+    .transform(
+      (keys): NoiseConfig => ({
+        dedup: { windowMs: keys.dedup.window, types: [...new Set(keys.dedup.types)] },
+        storm: { windowMs: keys.storm.window, groupFrom: keys.storm.group_from, names: keys.storm.names, hostLines: keys.storm.host_lines },
+        rate: { burst: keys.rate.burst, perSecond: keys.rate.per_second },
+        queueSize: keys.queue_size,
+        muteForMs: keys.mute_for,
+        ...(keys.state_file !== undefined && { stateFile: keys.state_file }),
+      }),
+    )
+    .optional();
+
+  return section({ icinga, format, chat, log, commands, access, routes, templates, noise }).superRefine((config, ctx) => {
+    // The relay sends only where a backend is configured: a route to anywhere else would lose alerts without a word.
+    const configured = chatDestinations(config.chat);
+    config.routes?.forEach((route, index) =>
+      route.to.forEach((name, position) => {
+        if (!configured.includes(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['routes', index, 'to', position],
+            message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}`,
+          });
+        }
+      }),
+    );
+  });
+}
+
+const ROUTE_STATES = ['UP', 'DOWN', 'OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
+
+/** Where the configured backends can send: the same names the backends serve. */
+export function chatDestinations(chat: ChatConfig): string[] {
+  return [
+    ...(chat.console ? ['console'] : []),
+    ...(chat.irc?.channels.map((channel) => `irc:${channel.name}`) ?? []),
+    ...(chat.xmpp?.rooms.map((room) => `xmpp:${room.jid}`) ?? []),
+    ...(chat.slack?.channels.map((channel) => `slack:${channel}`) ?? []),
+  ];
+}
+
+/** Routes that are valid but probably not what was meant. */
+function routeWarnings(config: RelayConfig): string[] {
+  if (config.routes === undefined) return [];
+  const warnings: string[] = [];
+  const used = new Set(config.routes.flatMap((route) => route.to));
+  const unused = chatDestinations(config.chat).filter((name) => !used.has(name));
+  if (unused.length > 0) warnings.push(`routes: no route sends to ${unused.join(', ')}: nothing will be relayed there`);
+  config.routes.forEach(({ match }, index) => {
+    const unsubscribed = match.types?.filter((type) => !config.icinga.events.includes(type as EventType)) ?? [];
+    if (unsubscribed.length > 0) {
+      warnings.push(`routes[${index}].match.type: ${unsubscribed.join(', ')} not in icinga.events, so never relayed`);
+    }
+    if (match.stateTypes?.includes('SOFT') && !config.format.softStates) {
+      warnings.push(`routes[${index}].match.state_type: SOFT states are dropped before routing unless format.soft_states is true`);
+    }
+  });
+  return warnings;
 }
 
 /** Parses and validates config text; throws a ConfigError listing every problem found. */
@@ -814,7 +994,7 @@ export function parseConfig(text: string, source: ConfigSource): LoadedConfig {
     );
   }
 
-  const warnings: string[] = [];
+  const warnings = routeWarnings(result.data);
   const inlineSecretKeys = [...context.inlineSecretKeys];
   if (source.mode !== undefined && (source.mode & 0o044) !== 0 && inlineSecretKeys.length > 0) {
     const readers = source.mode & 0o004 ? 'others' : 'its group';

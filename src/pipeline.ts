@@ -1,6 +1,6 @@
 /**
  * One parsed event in, at most one formatted message and its destinations out:
- * state tracking → formatter → router. Pure apart from the tracker's memory, so the relay, the
+ * state tracking → formatter (or the config's template for the type) → router. Pure apart from the tracker's memory, so the relay, the
  * `format` command and the benchmarks all run the same steps.
  */
 import { formatEvent } from '../formatters/index.js';
@@ -8,6 +8,7 @@ import type { IcingaEvent } from './icinga/event-types.js';
 import type { RelayMessage } from './message.js';
 import type { Router } from './router.js';
 import { HardStateTracker } from './state-tracker.js';
+import { renderTemplate, type Templates } from './templates.js';
 
 export interface Delivery {
   message: RelayMessage;
@@ -17,6 +18,7 @@ export interface Delivery {
 export interface PipelineOptions {
   width: number;
   router: Router;
+  templates?: Templates;
 }
 
 export class Pipeline {
@@ -29,6 +31,9 @@ export class Pipeline {
     const previousStateSince = this.tracker.observe(event);
     const message = formatEvent(event, { width: this.options.width, previousStateSince });
     const destinations = this.options.router(message);
-    return destinations.length > 0 ? { message, destinations } : undefined;
+    if (destinations.length === 0) return undefined;
+    const template = this.options.templates?.get(message.eventType);
+    if (template) message.text = renderTemplate(template, message, this.options.width);
+    return { message, destinations };
   }
 }

@@ -5,7 +5,7 @@
  * backend the message came from, to where it was written.
  */
 import { systemClock, type Clock, type Random } from './clock.js';
-import { DEFAULT_COMMANDS, type RelayConfig } from './config.js';
+import { DEFAULT_COMMANDS, DEFAULT_NOISE, type RelayConfig } from './config.js';
 import type { ChatBackend, IncomingMessage } from './chat/backend.js';
 import { createBackends } from './chat/registry.js';
 import { AccessControl, defaultAccess } from './commands/access.js';
@@ -15,10 +15,13 @@ import { COMMANDS } from './commands/index.js';
 import { IcingaActions } from './icinga/actions.js';
 import { IcingaConnection, type ConnectionSettings } from './icinga/connection.js';
 import type { IcingaEvent } from './icinga/event-types.js';
+import { OBJECT_EVENT_TYPES, ObjectCache } from './icinga/object-cache.js';
 import { EventStream } from './icinga/stream.js';
 import type { Logger } from './log.js';
+import type { RelayMessage } from './message.js';
+import { NoiseControl } from './noise/index.js';
 import { Pipeline } from './pipeline.js';
-import { createRouter } from './router.js';
+import { createRouter, routesNeedObjects } from './router.js';
 
 export interface RelayDependencies {
   logger: Logger;
@@ -39,8 +42,8 @@ export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSet
   };
 }
 
-/** The relay's own names in a backend's channels, by which people address commands to it. */
-function namesIn(config: RelayConfig['chat'], backend: string): string[] {
+/** The relay's nick in a backend's channels as configured: for a backend that does not say what it is now. */
+function configuredNames(config: RelayConfig['chat'], backend: string): string[] {
   const nick = backend === 'irc' ? config.irc?.nick : backend === 'xmpp' ? config.xmpp?.nick : undefined;
   return nick === undefined ? [] : [nick];
 }
@@ -53,9 +56,15 @@ export class Relay {
   private readonly pipeline: Pipeline;
   private readonly logger: Logger;
   private readonly chat: RelayConfig['chat'];
-  /** For the commands' actions; the event stream has its own, which it closes and reopens. */
+  /** For the commands' actions and the object cache; the event stream has its own, which it closes and reopens. */
   private readonly actionsConnection: IcingaConnection;
+  /** Only when a route matches on groups or vars. */
+  readonly objects: ObjectCache | undefined;
+  /** Object* types the relay subscribes to for the object cache only: never relayed. */
+  private readonly cacheOnlyTypes: ReadonlySet<string>;
   private readonly audit: AuditLog;
+  /** Between routing and the backends: dedup, flapping, mutes, storm grouping, rate limits. */
+  readonly noise: NoiseControl;
 
   constructor(config: RelayConfig, dependencies: RelayDependencies) {
     this.chat = config.chat;
@@ -65,30 +74,50 @@ export class Relay {
     for (const backend of this.backends) {
       for (const destination of backend.destinations) this.backendByDestination.set(destination, backend);
     }
+    const [url, ...standby] = config.icinga.urls;
+    this.actionsConnection = new IcingaConnection(url, connectionSettings(config.icinga), clock);
+    const random = dependencies.random ?? Math.random;
+    const backoff = { initialDelayMs: config.icinga.reconnect.minMs, maxDelayMs: config.icinga.reconnect.maxMs };
+    this.objects = routesNeedObjects(config.routes ?? [])
+      ? new ObjectCache({ connection: this.actionsConnection, backoff, clock, random, logger: this.logger.child('objects') })
+      : undefined;
+    this.cacheOnlyTypes = new Set(this.objects ? OBJECT_EVENT_TYPES.filter((type) => !config.icinga.events.includes(type)) : []);
     this.pipeline = new Pipeline({
       width: config.format.width,
-      router: createRouter({ destinations: [...this.backendByDestination.keys()], softStates: config.format.softStates }),
+      router: createRouter({
+        destinations: [...this.backendByDestination.keys()],
+        softStates: config.format.softStates,
+        routes: config.routes,
+        objects: this.objects,
+      }),
+      templates: config.templates,
     });
-    const [url, ...standby] = config.icinga.urls;
     if (standby.length > 0) {
       this.logger.warn('several Icinga2 URLs are configured; this version uses only the first', { url, ignored: standby.join(',') });
     }
     this.stream = new EventStream({
       url,
       connection: connectionSettings(config.icinga),
-      types: config.icinga.events,
+      types: [...config.icinga.events, ...this.cacheOnlyTypes],
       filter: config.icinga.filter,
       maxLineBytes: config.icinga.maxLineBytes,
       probeIntervalMs: config.icinga.probeIntervalMs,
-      backoff: { initialDelayMs: config.icinga.reconnect.minMs, maxDelayMs: config.icinga.reconnect.maxMs },
+      backoff,
       clock,
-      random: dependencies.random ?? Math.random,
+      random,
       logger: this.logger.child('icinga'),
     });
     this.stream.on('event', (event) => this.handleEvent(event));
+    // Events in a reconnect gap are lost for good, Object* ones included: re-read everything.
+    this.stream.on('status', (status) => {
+      if (status.state === 'connected') void this.objects?.load();
+    });
 
+    this.noise = new NoiseControl(
+      { ...(config.noise ?? DEFAULT_NOISE), width: config.format.width, deliver: (destination, message) => this.deliver(destination, message) },
+      { clock, logger: this.logger.child('noise') },
+    );
     const settings = config.commands ?? DEFAULT_COMMANDS;
-    this.actionsConnection = new IcingaConnection(url, connectionSettings(config.icinga), clock);
     this.audit = new AuditLog({ file: settings.auditFile, logger: this.logger.child('audit'), clock });
     this.commands = new Dispatcher({
       actions: new IcingaActions(this.actionsConnection, clock),
@@ -99,6 +128,7 @@ export class Relay {
       logger: this.logger.child('commands'),
       clock,
       width: config.format.width,
+      mutes: this.noise.mutes,
     });
     for (const backend of this.backends) backend.onMessage((message) => void this.handleMessage(backend, message));
   }
@@ -115,6 +145,8 @@ export class Relay {
   }
 
   handleEvent(event: IcingaEvent): void {
+    if (this.objects && event.type.startsWith('Object')) this.objects.handleEvent(event);
+    if (this.cacheOnlyTypes.has(event.type)) return;
     const delivery = this.pipeline.process(event);
     if (!delivery) return;
     const formatError = delivery.message.fields.format_error;
@@ -122,17 +154,21 @@ export class Relay {
       // The generic line went out instead; the formatter has a bug worth reporting.
       this.logger.warn('formatter failed, relayed the generic line instead', { eventType: event.type, error: formatError });
     }
-    for (const destination of delivery.destinations) {
-      const backend = this.backendByDestination.get(destination);
-      backend?.send(destination, delivery.message).catch((error: unknown) => {
-        this.logger.error('delivery failed', { destination, eventType: event.type, error });
-      });
-    }
+    for (const destination of delivery.destinations) this.noise.submit(destination, delivery.message);
+  }
+
+  /** What noise control lets out, to the backend that serves the destination. */
+  private deliver(destination: string, message: RelayMessage): void {
+    this.backendByDestination.get(destination)?.send(destination, message).catch((error: unknown) => {
+      this.logger.error('delivery failed', { destination, eventType: message.eventType, error });
+    });
   }
 
   /** Runs the command in a message, if any, and sends the replies, in order, where it was written. */
   async handleMessage(backend: ChatBackend, message: IncomingMessage): Promise<void> {
-    const replies = await this.commands.dispatch(message, { backend: backend.name, names: namesIn(this.chat, backend.name) });
+    // The backend knows the names it has now (a fallback nick, a mention); the config only what was asked for.
+    const names = backend.addressNames?.(message.destination) ?? configuredNames(this.chat, backend.name);
+    const replies = await this.commands.dispatch(message, { backend: backend.name, names });
     for (const reply of replies) {
       try {
         await backend.send(message.destination, reply);
@@ -143,7 +179,9 @@ export class Relay {
   }
 
   async stop(): Promise<void> {
+    this.noise.close();
     await this.stream.stop();
+    this.objects?.stop();
     await this.actionsConnection.close();
     this.audit.close();
     await Promise.all(

@@ -77,7 +77,7 @@ t.test('each token is required, given once: inline or as a file', async (t) => {
     'chat.slack: expected either bot_token or bot_token_file but found both',
   ]);
   t.same(problems(withSlack('bot_token: ${SLACK_BOT_TOKEN}', `app_token_file: ${join(dir, 'empty')}`, "channels: ['#ops']")), [
-    `chat.slack.app_token_file: expected a app_token in ${join(dir, 'empty')} but found an empty file`,
+    `chat.slack.app_token_file: expected an app_token in ${join(dir, 'empty')} but found an empty file`,
   ]);
   t.same(problems(withSlack('bot_token: ${SLACK_BOT_TOKEN}', `app_token_file: ${join(dir, 'missing')}`, "channels: ['#ops']")), [
     `chat.slack.app_token_file: cannot read ${join(dir, 'missing')} (ENOENT: no such file or directory)`,
@@ -85,7 +85,7 @@ t.test('each token is required, given once: inline or as a file', async (t) => {
   t.same(problems(withSlack('bot_token: 1234', "app_token: ''", 'bot_token_file: 5', "channels: ['#ops']")), [
     'chat.slack.bot_token: expected a bot_token (a string: quote it) but found a number',
     'chat.slack.bot_token_file: expected the path of a file holding the bot_token but found 5',
-    'chat.slack.app_token: expected a app_token but found an empty string',
+    'chat.slack.app_token: expected an app_token but found an empty string',
   ]);
   t.same(problems(withSlack('bot_token: ${SLACK_BOT_TOKEN}', 'app_token: ${NOT_SET}', "channels: ['#ops']")), [
     'chat.slack.app_token: environment variable NOT_SET is not set',

@@ -17,6 +17,12 @@ export interface IncomingMessage {
     identity?: string;
     /** What to call the sender in replies: a nick, a display name. Never used for permissions. */
     displayName: string;
+    /**
+     * A bot or integration, as far as the backend can tell. Bots never run a command that changes
+     * Icinga2, whatever identity they carry; a backend that can tell them apart drops their
+     * messages (Slack) or marks them here.
+     */
+    bot?: boolean;
   };
 }
 
@@ -31,6 +37,12 @@ export interface ChatBackend {
   send(destination: string, message: RelayMessage): Promise<void>;
   /** Registers the handler for messages people write to the relay. */
   onMessage(handler: (message: IncomingMessage) => void): void;
+  /**
+   * The relay's own names in `destination` as people address it there now (`name: command`):
+   * its current nick, which may be a fallback after a collision, or a mention such as `<@U0BOT>`.
+   * Without it the relay takes the nick from the backend's config.
+   */
+  addressNames?(destination: string): string[];
   close(): Promise<void>;
 }
 

@@ -36,6 +36,8 @@ export interface IrcBackendDependencies {
   logger: Logger;
   clock?: Clock;
   random?: Random;
+  /** Told each PRIVMSG line as it is written to the connection: for the latency benchmark. */
+  onLineWritten?: (line: string) => void;
 }
 
 const DESTINATION_PREFIX = 'irc:';
@@ -187,6 +189,7 @@ export class IrcBackend implements ChatBackend {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly random: Random;
+  private readonly onLineWritten: ((line: string) => void) | undefined;
   private readonly client = new Client();
   private readonly outbox: Outbox;
   private readonly backoff: Backoff;
@@ -223,6 +226,7 @@ export class IrcBackend implements ChatBackend {
     this.logger = dependencies.logger.child('irc');
     this.clock = dependencies.clock ?? systemClock;
     this.random = dependencies.random ?? Math.random;
+    this.onLineWritten = dependencies.onLineWritten;
     this.nick = config.nick;
     this.destinations = config.channels.map((channel) => DESTINATION_PREFIX + channel.name);
     this.backoff = new Backoff({ initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs }, this.clock, this.random);
@@ -257,6 +261,11 @@ export class IrcBackend implements ChatBackend {
 
   onMessage(handler: (message: IncomingMessage) => void): void {
     this.handler = handler;
+  }
+
+  /** Our nick now, which after a collision is a fallback one: the configured nick is someone else's then. */
+  addressNames(): string[] {
+    return [this.nick];
   }
 
   /** QUITs and resolves once the connection is closed; nothing is sent or retried after. */
@@ -541,7 +550,9 @@ export class IrcBackend implements ChatBackend {
     if (!this.ready) return Promise.reject(new Error('not connected to IRC'));
     const line = `PRIVMSG ${target} :${text}`;
     if (!this.client.network.cap.isEnabled('echo-message')) {
-      return new Promise((resolve, reject) => this.client.connection.write(line, (error) => (error ? reject(error) : resolve())));
+      const written = new Promise<void>((resolve, reject) => this.client.connection.write(line, (error) => (error ? reject(error) : resolve())));
+      this.onLineWritten?.(line);
+      return written;
     }
     return new Promise((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
@@ -559,6 +570,7 @@ export class IrcBackend implements ChatBackend {
       };
       this.pendingLine = pending;
       this.client.connection.write(line);
+      this.onLineWritten?.(line);
     });
   }
 

@@ -189,6 +189,11 @@ export class SlackBackend implements ChatBackend {
     this.handler = handler;
   }
 
+  /** A mention of the bot user (`<@U0123>`, as Slack writes it in message text), once auth.test has named it. */
+  addressNames(): string[] {
+    return this.ownUserId === undefined ? [] : [`<@${this.ownUserId}>`];
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     this.outbox.close();

@@ -237,6 +237,11 @@ export class XmppBackend implements ChatBackend {
     this.handler = handler;
   }
 
+  /** Our nick in that room, an alternative one where the configured nick was taken. */
+  addressNames(destination: string): string[] {
+    return [this.rooms.get(destination.slice(DESTINATION_PREFIX.length))?.nick ?? this.config.nick];
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.outbox.close();

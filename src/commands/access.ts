@@ -5,17 +5,12 @@
  * any bot never run a command that changes Icinga2.
  */
 import { oneLine } from '../../formatters/common.js';
+import type { IncomingMessage } from '../chat/backend.js';
 import type { AccessConfig } from '../config.js';
 import type { Command, CommandRegistry } from './index.js';
 
-/** The sender of a message as access control sees it. */
-export interface CommandSender {
-  /** `irc:alice`, `xmpp:alice@example.org`, `slack:U0123`, `console`; undefined when the backend cannot vouch. */
-  identity?: string;
-  displayName: string;
-  /** A bot or integration (Slack bot_id, ...), as far as the backend can tell. */
-  bot?: boolean;
-}
+/** The sender of a message as access control sees it: as the backend delivered it. */
+export type CommandSender = IncomingMessage['sender'];
 
 /** The roles every config starts with: `viewer` may read, `operator` may run every command. */
 export function builtInRoles(registry: CommandRegistry): Record<string, string[]> {

@@ -11,8 +11,9 @@ import type { Clock } from '../clock.js';
 import type { CommandsConfig } from '../config.js';
 import type { IcingaActions } from '../icinga/actions.js';
 import type { Logger } from '../log.js';
+import type { MuteList } from '../noise/mutes.js';
 import type { RelayMessage } from '../message.js';
-import type { AccessControl, CommandSender } from './access.js';
+import type { AccessControl } from './access.js';
 import type { AuditLog } from './audit.js';
 import type { Command, CommandRegistry, CommandResult } from './index.js';
 import { CommandArguments, commandLine, MAX_COMMAND_LENGTH, UsageError } from './parser.js';
@@ -27,6 +28,7 @@ export interface DispatcherOptions {
   clock: Clock;
   /** Longest reply text, in characters (format.width). */
   width: number;
+  mutes: MuteList;
 }
 
 /** Where a message came from: the backend's name and the relay's own names there (its nick). */
@@ -34,9 +36,6 @@ export interface MessageSource {
   backend: string;
   names: readonly string[];
 }
-
-/** A message as the dispatcher takes it: a backend may mark bots on the sender. */
-export type CommandMessage = Omit<IncomingMessage, 'sender'> & { sender: CommandSender };
 
 type Outcome = CommandResult['outcome'] | 'denied' | 'rate-limited' | 'unknown-command' | 'usage' | 'too-long' | 'error';
 
@@ -54,7 +53,7 @@ export class Dispatcher {
   constructor(private readonly options: DispatcherOptions) {}
 
   /** Runs the command in `message`, if it holds one, and returns the replies for its destination. */
-  async dispatch(message: CommandMessage, source: MessageSource): Promise<RelayMessage[]> {
+  async dispatch(message: IncomingMessage, source: MessageSource): Promise<RelayMessage[]> {
     const line = commandLine(message, { prefix: this.options.settings.prefix, names: source.names });
     if (line === undefined) return [];
     let handled: Handled;
@@ -84,7 +83,7 @@ export class Dispatcher {
     }));
   }
 
-  private async handle(line: string, message: CommandMessage, source: MessageSource): Promise<Handled> {
+  private async handle(line: string, message: IncomingMessage, source: MessageSource): Promise<Handled> {
     const { access, registry, logger } = this.options;
     if (line.length > MAX_COMMAND_LENGTH) {
       return { outcome: 'too-long', lines: [`that command is too long (${line.length} characters, at most ${MAX_COMMAND_LENGTH}); please shorten it`] };
@@ -117,6 +116,7 @@ export class Dispatcher {
       destination: message.destination,
       author: access.author(message.sender, source.backend),
       clock: this.options.clock,
+      mutes: this.options.mutes,
     };
     try {
       return { ...(await command.handler(args, context)), command };
@@ -132,7 +132,7 @@ export class Dispatcher {
    * silence until a command passes again, so that a flood does not become a flood of replies.
    * Senders without identity share one bucket per backend: nick changes must not escape it.
    */
-  private rateLimited(message: CommandMessage, source: MessageSource): string[] | undefined {
+  private rateLimited(message: IncomingMessage, source: MessageSource): string[] | undefined {
     const key = message.sender.identity ?? `${source.backend} (unidentified)`;
     let entry = this.buckets.get(key);
     if (!entry) {

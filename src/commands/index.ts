@@ -7,16 +7,20 @@
 import type { Clock } from '../clock.js';
 import type { CommandsConfig } from '../config.js';
 import type { FailureKind, IcingaActions } from '../icinga/actions.js';
+import type { MuteList } from '../noise/mutes.js';
 import type { AccessControl, CommandSender } from './access.js';
 import type { CommandArguments } from './parser.js';
 import { ack } from './ack.js';
 import { comment } from './comment.js';
 import { downtime } from './downtime.js';
 import { help } from './help.js';
+import { mute } from './mute.js';
+import { mutes } from './mutes.js';
 import { problems } from './problems.js';
 import { recheck } from './recheck.js';
 import { status } from './status.js';
 import { unack } from './unack.js';
+import { unmute } from './unmute.js';
 import { undowntime } from './undowntime.js';
 import { whoami } from './whoami.js';
 
@@ -47,6 +51,8 @@ export interface CommandContext {
   /** The Icinga2 author for what this sender does: `alice (via irc)` or the configured name. */
   author: string;
   clock: Clock;
+  /** The noise control's mutes, which mute, unmute and mutes change and show per destination. */
+  mutes: MuteList;
 }
 
 export interface Command {
@@ -97,5 +103,8 @@ export const COMMANDS = new CommandRegistry()
   .register(recheck)
   .register(status)
   .register(problems)
+  .register(mute)
+  .register(unmute)
+  .register(mutes)
   .register(help)
   .register(whoami);

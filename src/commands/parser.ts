@@ -123,7 +123,7 @@ export interface ObjectArgument {
 }
 
 // Chat text is one line; anything else in a name would be a paste accident or mischief.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** `host` or `host!service`; `host!*` only where `allowAllServices`. */
 export function parseObject(word: string | undefined, { allowAllServices = false } = {}): ObjectArgument {

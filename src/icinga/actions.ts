@@ -17,6 +17,7 @@
 import type { Checkable } from '../../formatters/common.js';
 import { asNumber, asRecord, asText, firstLine, oneLine, serviceScaleStateName, type StateType, stateTypeName } from '../../formatters/common.js';
 import { systemClock, type Clock } from '../clock.js';
+import { globMatcher } from '../glob.js';
 import type { ApiResponse, IcingaConnection } from './connection.js';
 import { bodyExcerpt, describeFailure, describeHttpFailure } from './errors.js';
 
@@ -114,36 +115,11 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
 // ---------------------------------------------------------------- patterns
 
 /**
- * A glob-like matcher for `problems <pattern>`, applied in the relay to names Icinga2 returned:
- * `*` is any run of characters (`!` included), `?` one character, case is ignored. A pattern
- * without wildcards matches names that contain it. Linear backtracking, so no pattern can make
- * it slow, unlike a regular expression built from chat text.
+ * The matcher for `problems <pattern>` (see src/glob.ts): a pattern without wildcards matches
+ * names that contain it.
  */
 export function patternMatcher(pattern: string): (name: string) => boolean {
-  const wanted = [...(/[*?]/.test(pattern) ? pattern : `*${pattern}*`).toLowerCase()];
-  return (name) => {
-    const text = [...name.toLowerCase()];
-    let p = 0;
-    let t = 0;
-    let starAt = -1;
-    let resumeAt = 0;
-    while (t < text.length) {
-      if (p < wanted.length && (wanted[p] === '?' || (wanted[p] !== '*' && wanted[p] === text[t]))) {
-        p++;
-        t++;
-      } else if (p < wanted.length && wanted[p] === '*') {
-        starAt = p++;
-        resumeAt = t;
-      } else if (starAt >= 0) {
-        p = starAt + 1;
-        t = ++resumeAt;
-      } else {
-        return false;
-      }
-    }
-    while (wanted[p] === '*') p++;
-    return p === wanted.length;
-  };
+  return globMatcher(/[*?]/.test(pattern) ? pattern : `*${pattern}*`);
 }
 
 // ---------------------------------------------------------------- what the actions return

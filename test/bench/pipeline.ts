@@ -8,6 +8,7 @@ import { parseEventLine } from '../../src/icinga/event-types.js';
 import { LineSplitter } from '../../src/icinga/ndjson.js';
 import { Pipeline } from '../../src/pipeline.js';
 import { createRouter } from '../../src/router.js';
+import { median } from './stats.js';
 
 /** Icinga2's stream arrives in socket reads of up to 64 KiB, lines cut anywhere. */
 const CHUNK_BYTES = 64 * 1024;
@@ -30,11 +31,6 @@ function block(lines: string[]): { chunks: Buffer[]; lines: string[] } {
   const pieces: Buffer[] = [];
   for (let offset = 0; offset < all.length; offset += CHUNK_BYTES) pieces.push(all.subarray(offset, offset + CHUNK_BYTES));
   return { chunks: pieces, lines: repeated };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function rate(lines: number, run: () => void, runs: number): number {

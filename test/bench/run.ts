@@ -6,7 +6,12 @@
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchmarkBurst } from './burst.js';
+import { benchmarkLatency } from './latency.js';
+import { startLiveServers } from './live.js';
+import { benchmarkMemory } from './memory.js';
 import { benchmarkPipeline } from './pipeline.js';
+import { benchmarkStartup } from './startup.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, quick: { type: 'boolean' } } });
 const quick = values.quick ?? false;
@@ -19,6 +24,11 @@ interface Row {
 const rows: Row[] = [];
 const figures: Record<string, number> = {};
 const round = (n: number, digits = 0) => Number(n.toFixed(digits));
+const STARTUP_RUNS = 5;
+const STORMS = 3;
+const STORM_EVENTS = 50_000;
+const LATENCY_EVENTS = 200;
+const BURST_RESULTS = 12_000;
 
 const pipeline = benchmarkPipeline({ minLines: quick ? 20_000 : 1_000_000, runs: quick ? 1 : 5 });
 figures.pipeline_events_per_s = round(pipeline.fullPerS);
@@ -32,9 +42,64 @@ rows.push(
   { figure: '  stage: split + parse', value: `${round(pipeline.splitParsePerS).toLocaleString('en')} events/s`, how: 'plus JSON.parse and the type check' },
 );
 
+const mb = (n: number) => `${round(n)} MB`;
+// The live parts need a real Icinga2 and InspIRCd and take minutes: not in the smoke run.
+if (!quick) {
+  const servers = await startLiveServers();
+  try {
+    const startup = await benchmarkStartup(servers, STARTUP_RUNS);
+    figures.startup_ms = round(startup.medianMs);
+    rows.push({ figure: 'start-up', value: `${figures.startup_ms} ms`, how: `fork() to stream connected and IRC channel joined, median of ${STARTUP_RUNS}` });
+
+    const memory = await benchmarkMemory(servers, STORMS, STORM_EVENTS);
+    figures.idle_rss_mb = round(memory.idleRssMb, 1);
+    figures.storm_peak_rss_mb = round(Math.max(...memory.stormPeakRssMb), 1);
+    figures.storm_rss_growth_mb = round(memory.stormPeakRssMb.at(-1)! - memory.stormPeakRssMb[0], 1);
+    rows.push(
+      { figure: 'memory: idle RSS', value: mb(memory.idleRssMb), how: 'relay process, 2 s after start-up' },
+      {
+        figure: 'memory: storm peak RSS',
+        value: mb(figures.storm_peak_rss_mb),
+        how: `${STORMS} storms of ${STORM_EVENTS.toLocaleString('en')} recorded events fed to the relay's handler, IRC throttled to 1 msg/s; peaks ${memory.stormPeakRssMb.map(mb).join(', ')}`,
+      },
+      { figure: 'memory: growth over storms', value: mb(figures.storm_rss_growth_mb), how: `last storm's peak minus the first's; RSS after each: ${memory.afterStormRssMb.map(mb).join(', ')}` },
+    );
+
+    const latency = await benchmarkLatency(servers, LATENCY_EVENTS);
+    figures.latency_p50_ms = round(latency.p50Ms, 2);
+    figures.latency_p99_ms = round(latency.p99Ms, 2);
+    figures.latency_max_ms = round(latency.maxMs, 2);
+    rows.push({
+      figure: 'latency p50 / p99 / max',
+      value: `${figures.latency_p50_ms} / ${figures.latency_p99_ms} / ${figures.latency_max_ms} ms`,
+      how: `${latency.samples} real StateChanges: bytes read from the stream to PRIVMSG written to InspIRCd (unthrottled, echo-message)`,
+    });
+
+    const burst = await benchmarkBurst(servers, BURST_RESULTS);
+    figures.burst_events_per_s = round(burst.peakTickEventsPerS);
+    figures.cpu_s_per_1000_events = round(burst.cpuSecondsPer1000Events, 3);
+    figures.burst_kept_up = burst.keptUp ? 1 : 0;
+    rows.push(
+      {
+        figure: 'live burst',
+        value: `${figures.burst_events_per_s.toLocaleString('en')} events/s`,
+        how: `${burst.events.toLocaleString('en')} events (${burst.stateChanges.toLocaleString('en')} StateChanges) from ${burst.results.toLocaleString('en')} process-check-results, rate in Icinga2's busiest delivery tick`,
+      },
+      { figure: 'live burst: relay CPU', value: `${figures.cpu_s_per_1000_events} s / 1,000 events`, how: 'process.cpuUsage() of the relay process over the whole burst' },
+      {
+        figure: 'live burst: kept up',
+        value: burst.keptUp ? 'yes' : 'no',
+        how: `arrival minus Icinga2's emission time at most ${round(burst.emissionLagMaxMs)} ms (its ticks are ~5 s); handling p99 ${round(burst.handlingLagP99Ms, 2)} ms after arrival`,
+      },
+    );
+  } finally {
+    await servers.destroy();
+  }
+}
+
 const width = (key: keyof Row) => Math.max(key.length, ...rows.map((row) => row[key].length));
 const line = (row: Row) => `| ${row.figure.padEnd(width('figure'))} | ${row.value.padEnd(width('value'))} | ${row.how.padEnd(width('how'))} |`;
-console.log(`icinga-relay benchmarks: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}${quick ? ' (quick smoke run)' : ''}`);
+console.log(`icinga-relay benchmarks: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}${quick ? ' (quick smoke run: pipeline only, the live parts are skipped)' : ''}`);
 console.log(line({ figure: 'figure', value: 'value', how: 'how it was measured' }));
 console.log(`|${'-'.repeat(width('figure') + 2)}|${'-'.repeat(width('value') + 2)}|${'-'.repeat(width('how') + 2)}|`);
 for (const row of rows) console.log(line(row));

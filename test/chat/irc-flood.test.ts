@@ -9,8 +9,8 @@
  * - With echo-message the backend waits for each line's echo, so the server's pace is its pace
  *   and no rate can overflow the queue (40 unthrottled lines: all delivered, one per second).
  *
- * So 1 line/s after a burst of 5 is the fastest rate these defaults tolerate, and this test
- * runs it on a server without echo-message, where the throttle alone keeps the relay alive.
+ * So 1 line/s after a burst of 5 is the fastest rate these defaults tolerate; this test runs
+ * just under it on a server without echo-message, where the throttle alone keeps the relay alive.
  * The 300 lines take about five minutes at the server's own pace, whatever the relay does,
  * far beyond the suite's per-file timeout, hence setTimeout below; it runs beside the others.
  * The defaults of the `irc` config (burst 4, 0.5/s) are half that, for networks stricter than
@@ -21,9 +21,11 @@ import { backendUnderTest, eventually, IrcTestClient, notice, testIrcConfig } fr
 import { startIrcd } from '../harness/ircd.js';
 
 const LINES = 300;
-const FASTEST_TOLERATED_RATE = { burst: 5, perSecond: 1 };
+// Just under the fastest rate the defaults tolerate: at exactly 1/s a busy test machine's timer
+// jitter once let the receive queue overflow (line 216 of 300).
+const RATE = { burst: 4, perSecond: 0.9 };
 
-t.setTimeout(420_000);
+t.setTimeout(480_000);
 
 t.test(`${LINES} lines of 300 characters against InspIRCd's default flood limits`, async (t) => {
   const server = await startIrcd({ defaultFloodLimits: true, echoMessage: false });
@@ -31,7 +33,7 @@ t.test(`${LINES} lines of 300 characters against InspIRCd's default flood limits
   const watcher = await IrcTestClient.connect({ port: server.port, nick: 'watcher' });
   t.teardown(() => watcher.quit());
   await watcher.join('#ops');
-  const { backend, logger } = backendUnderTest(t, testIrcConfig(server.port, { rate: FASTEST_TOLERATED_RATE, queueSize: LINES }));
+  const { backend, logger } = backendUnderTest(t, testIrcConfig(server.port, { rate: RATE, queueSize: LINES }));
   await backend.connect();
 
   const texts = Array.from({ length: LINES }, (_, i) => `${String(i).padStart(3, '0')} ${'x'.repeat(296)}`);
@@ -39,7 +41,7 @@ t.test(`${LINES} lines of 300 characters against InspIRCd's default flood limits
   await eventually(
     () => watcher.messages.length >= LINES || logger.lines.some((line) => line.includes('connection lost')),
     `${LINES} lines at the watcher`,
-    390_000,
+    450_000,
   );
   t.same(
     watcher.messages.map((message) => message.text),

@@ -28,8 +28,8 @@ const allowed = (sender: CommandSender, name: string, destination = 'irc:#ops') 
 
 t.test('the built-in roles: viewer reads, operator runs every command; help and whoami are always allowed', async (t) => {
   t.same(builtInRoles(COMMANDS), {
-    viewer: ['status', 'problems'],
-    operator: ['ack', 'unack', 'comment', 'downtime', 'undowntime', 'recheck', 'status', 'problems'],
+    viewer: ['status', 'problems', 'mutes'],
+    operator: ['ack', 'unack', 'comment', 'downtime', 'undowntime', 'recheck', 'status', 'problems', 'mute', 'unmute', 'mutes'],
   });
   t.same(defaultAccess(COMMANDS), { roles: builtInRoles(COMMANDS), users: { console: ['operator'] }, everyone: [], rooms: {}, authors: {} });
   const closed = new AccessControl({ ...config, users: {}, everyone: [] }, COMMANDS);
@@ -81,7 +81,7 @@ t.test('names from chat never reach Object.prototype', async (t) => {
 
 t.test('permitted lists what the sender may run here, in registry order', async (t) => {
   t.same(access.permitted(alice, 'irc:#ops').map((c) => c.name), COMMANDS.all().map((c) => c.name));
-  t.same(access.permitted(unidentified, 'irc:#ops').map((c) => c.name), ['status', 'problems', 'help', 'whoami']);
+  t.same(access.permitted(unidentified, 'irc:#ops').map((c) => c.name), ['status', 'problems', 'mutes', 'help', 'whoami']);
 });
 
 t.test('authors: the configured name, or "<name> (via <backend>)"', async (t) => {

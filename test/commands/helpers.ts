@@ -1,17 +1,21 @@
 /**
  * What a test of chat commands needs: an in-memory chat backend, a relay config for the harness
  * Icinga2, messages as a backend would deliver them, and a snapshot of everything a command could
- * change in Icinga2 (to prove that a refused or malicious command changed nothing).
+ * change in Icinga2 (to prove that a refused or malicious command changed nothing), and a running
+ * relay with the backends its config names, for tests through real chat servers.
  */
+import type { Test } from 'tap';
 import type { ChatBackend, IncomingMessage } from '../../src/chat/backend.js';
 import { AccessControl, builtInRoles } from '../../src/commands/access.js';
 import { AuditLog } from '../../src/commands/audit.js';
-import { Dispatcher, type CommandMessage } from '../../src/commands/dispatcher.js';
+import { Dispatcher } from '../../src/commands/dispatcher.js';
 import { COMMANDS, type CommandRegistry } from '../../src/commands/index.js';
 import { DEFAULT_COMMANDS, parseConfig, type CommandsConfig, type RelayConfig } from '../../src/config.js';
 import type { ActionOutcome, IcingaActions } from '../../src/icinga/actions.js';
 import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';
+import { Relay } from '../../src/relay.js';
+import { MuteList } from '../../src/noise/mutes.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import type { Icinga2Instance, PasswordUser } from '../harness/icinga2.js';
 
@@ -68,21 +72,64 @@ export function relayConfig(icinga: Icinga2Instance, extraYaml = '', user: Passw
   return parseConfig(yaml, { env: { PASSWORD: user.password } }).config;
 }
 
-export async function waitUntil<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+// Icinga2 2.13 delivers events in ~5 s ticks.
+export const EVENT_WAIT_MS = 20_000;
+/** Replies come from the relay over loopback; only Icinga2's events are slow. */
+export const REPLY_WAIT_MS = 10_000;
+
+/**
+ * A started relay with the chat backends its config names, stopped when the test ends. Resolves
+ * once its event stream is connected: Icinga2 has no replay, so the events of anything changed
+ * before then would never come.
+ */
+export async function startedRelay(t: Test, config: RelayConfig) {
+  const logger = memoryLogger();
+  const relay = new Relay(config, { logger });
+  let connected = false;
+  relay.stream.on('status', (status) => {
+    if (status.state === 'connected') connected = true;
+  });
+  t.teardown(() => relay.stop());
+  await relay.start();
+  await waitUntil(() => connected, EVENT_WAIT_MS, () => `the event stream; the log:\n${logger.lines.join('\n')}`);
+  return { relay, logger };
+}
+
+/** Polls `probe` until it gives a value; rejects after timeoutMs saying what it waited for (`what`, read then). */
+export async function waitUntil<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string | (() => string)): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
-async function objects(icinga: Icinga2Instance, collection: string, attrs: string[]): Promise<unknown[]> {
-  const answer = await icinga.api('GET', `/v1/objects/${collection}`, { attrs });
+/** The objects of a collection with these attributes, by name; `query` narrows them (filter, filter_vars). */
+async function objects(icinga: Icinga2Instance, collection: string, attrs: string[], query: Record<string, unknown> = {}): Promise<unknown[]> {
+  const answer = await icinga.api('GET', `/v1/objects/${collection}`, { ...query, attrs });
   if (answer.status !== 200) throw new Error(`listing ${collection}: HTTP ${answer.status}`);
   const results = (answer.json as { results: { name: string; attrs: unknown }[] }).results;
   return results.map(({ name, attrs: values }) => ({ name, ...(values as object) })).sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * Does `act`, then waits for a line matching each pattern among those `lines()` gains from then on,
+ * and resolves with them, in the patterns' order. Other lines may come in between: Icinga2's events
+ * (a CommentAdded can overtake the reply to the ack that caused it).
+ */
+export async function linesAfter(lines: () => readonly string[], act: () => unknown, patterns: RegExp[], timeoutMs = REPLY_WAIT_MS): Promise<string[]> {
+  const from = lines().length;
+  await act();
+  return waitUntil(
+    () => {
+      const found = patterns.map((pattern) => lines().slice(from).find((line) => pattern.test(line)));
+      return found.every((line) => line !== undefined) ? (found as string[]) : undefined;
+    },
+    timeoutMs,
+    () => `lines matching ${patterns.join(', ')}; since then: ${JSON.stringify(lines().slice(from))}`,
+  );
 }
 
 /** Acknowledgements, downtime depths and check times of every host and service, and every comment and downtime. */
@@ -94,6 +141,17 @@ export async function icingaSnapshot(icinga: Icinga2Instance): Promise<unknown> 
     comments: await objects(icinga, 'comments', ['author', 'text']),
     downtimes: await objects(icinga, 'downtimes', ['author', 'comment']),
   };
+}
+
+/** A service's acknowledgement (0 none, 1 normal, 2 sticky) and the author and text of its acknowledgement comments. */
+export async function acknowledgementOf(icinga: Icinga2Instance, service: string) {
+  const [host, name] = service.split('!');
+  const [state] = (await objects(icinga, 'services', ['acknowledgement'], { service })) as { acknowledgement: number }[];
+  const comments = (await objects(icinga, 'comments', ['author', 'text'], {
+    filter: 'comment.host_name == h && comment.service_name == s && comment.entry_type == 4',
+    filter_vars: { h: host, s: name },
+  })) as { author: string; text: string }[];
+  return { acknowledgement: state.acknowledgement, comments: comments.map(({ author, text }) => ({ author, text })) };
 }
 
 /** IcingaActions that record their calls and answer what the test says (ok by default). */
@@ -134,9 +192,10 @@ export function dispatcherWithFakes(options: FakeSetup = {}) {
     registry,
   );
   const audit = new AuditLog({ file: options.auditFile, logger, clock });
-  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400 });
+  const mutes = new MuteList({ clock, logger }, 3_600_000);
+  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes });
   const source = { backend: 'irc', names: ['icinga-relay'] };
-  const send = async (message: CommandMessage) => dispatcher.dispatch(message, source);
-  const say = async (message: CommandMessage) => (await send(message)).map((reply) => reply.text);
-  return { clock, logger, calls, audit, dispatcher, send, say };
+  const send = async (message: IncomingMessage) => dispatcher.dispatch(message, source);
+  const say = async (message: IncomingMessage) => (await send(message)).map((reply) => reply.text);
+  return { clock, logger, calls, audit, dispatcher, mutes, send, say };
 }

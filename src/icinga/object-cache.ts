@@ -1,0 +1,177 @@
+/**
+ * What routes match on that events do not carry: the groups and custom variables of every host
+ * and service. Loaded from `/v1/objects/hosts` and `/v1/objects/services` after every stream
+ * (re)connect, because events in a gap are lost for good; kept current between loads by the
+ * ObjectCreated/ObjectModified/ObjectDeleted events, which name the object but carry none of its
+ * attributes, so each one re-reads that one object by its exact name.
+ *
+ * A failed load is logged and retried with backoff; until then routing goes on with what is known.
+ */
+import { asLineList, asRecord, asText } from '../../formatters/common.js';
+import type { Clock, Random, TimerHandle } from '../clock.js';
+import type { Logger } from '../log.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import type { IcingaConnection } from './connection.js';
+import { describeFailure, IcingaHttpError } from './errors.js';
+import type { IcingaEvent } from './event-types.js';
+
+export interface ObjectMetadata {
+  /** HostGroup or ServiceGroup names. */
+  groups: readonly string[];
+  vars: Readonly<Record<string, unknown>>;
+}
+
+/** Metadata by object name: `host` for hosts, `host!service` for services. */
+export interface ObjectDirectory {
+  lookup(object: string): ObjectMetadata | undefined;
+}
+
+export interface ObjectCacheOptions {
+  connection: Pick<IcingaConnection, 'apiRequest' | 'authMethod'>;
+  backoff: BackoffOptions;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+}
+
+/** Event types that change what the cache holds; the relay subscribes to them for it. */
+export const OBJECT_EVENT_TYPES = ['ObjectCreated', 'ObjectModified', 'ObjectDeleted'] as const;
+
+const HOST_ATTRS = ['name', 'groups', 'vars'];
+const SERVICE_ATTRS = ['name', 'host_name', 'groups', 'vars'];
+
+function metadata(attrs: Record<string, unknown>): ObjectMetadata {
+  return { groups: asLineList(attrs.groups), vars: asRecord(attrs.vars) ?? {} };
+}
+
+export class ObjectCache implements ObjectDirectory {
+  private objects = new Map<string, ObjectMetadata>();
+  /** Per object, how many Object* events were seen, so a slow re-read never overwrites a newer one. */
+  private readonly changes = new Map<string, number>();
+  /** Objects changed while a full load runs: applied on top of its (possibly older) answer. */
+  private changedDuringLoad: Map<string, ObjectMetadata | undefined> | undefined;
+  private loading: Promise<void> | undefined;
+  private loadAgain = false;
+  private retryTimer: TimerHandle | undefined;
+  private stopped = false;
+  private readonly backoff: Backoff;
+
+  constructor(private readonly options: ObjectCacheOptions) {
+    // Each success counts as healthy at once (healthyAfterMs 0): the next failure starts over.
+    this.backoff = new Backoff({ ...options.backoff, healthyAfterMs: 0 }, options.clock, options.random);
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  lookup(object: string): ObjectMetadata | undefined {
+    return this.objects.get(object);
+  }
+
+  /** Reads every host and service; a load asked for while one runs follows it. Never rejects. */
+  load(): Promise<void> {
+    if (this.loading) {
+      this.loadAgain = true;
+      return this.loading;
+    }
+    this.options.clock.clearTimeout(this.retryTimer);
+    this.loading = this.loadAll().finally(() => {
+      this.loading = undefined;
+      if (this.loadAgain && !this.stopped) {
+        this.loadAgain = false;
+        void this.load();
+      }
+    });
+    return this.loading;
+  }
+
+  /** Applies an Object* event about a host or service; other events and objects are ignored. */
+  handleEvent(event: IcingaEvent): void {
+    const objectType = asText(event.object_type);
+    const object = asText(event.object_name);
+    if ((objectType !== 'Host' && objectType !== 'Service') || object === undefined) return;
+    const change = (this.changes.get(object) ?? 0) + 1;
+    this.changes.set(object, change);
+    if (event.type === 'ObjectDeleted') {
+      this.set(object, undefined);
+    } else if (event.type === 'ObjectCreated' || event.type === 'ObjectModified') {
+      void this.reread(objectType, object, change);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.options.clock.clearTimeout(this.retryTimer);
+  }
+
+  private set(object: string, value: ObjectMetadata | undefined): void {
+    if (value) this.objects.set(object, value);
+    else this.objects.delete(object);
+    this.changedDuringLoad?.set(object, value);
+  }
+
+  private async loadAll(): Promise<void> {
+    const changed = new Map<string, ObjectMetadata | undefined>();
+    this.changedDuringLoad = changed;
+    try {
+      const [hosts, services] = await Promise.all([
+        this.query('hosts', { attrs: HOST_ATTRS }),
+        this.query('services', { attrs: SERVICE_ATTRS }),
+      ]);
+      const objects = new Map<string, ObjectMetadata>();
+      for (const attrs of hosts) {
+        const name = asText(attrs.name);
+        if (name !== undefined) objects.set(name, metadata(attrs));
+      }
+      for (const attrs of services) {
+        const [host, name] = [asText(attrs.host_name), asText(attrs.name)];
+        if (host !== undefined && name !== undefined) objects.set(`${host}!${name}`, metadata(attrs));
+      }
+      for (const [object, value] of changed) {
+        if (value) objects.set(object, value);
+        else objects.delete(object);
+      }
+      this.objects = objects;
+      this.backoff.connected();
+      this.options.logger.info('host and service metadata loaded', { hosts: hosts.length, services: services.length });
+    } catch (error) {
+      if (this.stopped) return;
+      const retryInMs = this.backoff.nextDelay();
+      this.options.logger.warn('cannot load host and service metadata; routing goes on with what is known', {
+        error: this.describe(error),
+        retryInMs,
+      });
+      this.retryTimer = this.options.clock.setTimeout(() => void this.load(), retryInMs);
+    } finally {
+      this.changedDuringLoad = undefined;
+    }
+  }
+
+  private async reread(objectType: 'Host' | 'Service', object: string, change: number): Promise<void> {
+    try {
+      // Exact-name parameters, never a filter built from a name (see src/icinga/actions.ts).
+      const [attrs] =
+        objectType === 'Host'
+          ? await this.query('hosts', { host: object, attrs: HOST_ATTRS })
+          : await this.query('services', { service: object, attrs: SERVICE_ATTRS });
+      if (this.changes.get(object) === change) this.set(object, attrs && metadata(attrs));
+    } catch (error) {
+      this.options.logger.warn('cannot read a changed object; routing keeps what it knew of it', { object, error: this.describe(error) });
+    }
+  }
+
+  /** The objects' attributes; none when Icinga2 finds none (404 for exact names). */
+  private async query(collection: 'hosts' | 'services', body: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    // GET with a JSON body: Icinga2 reads it like X-HTTP-Method-Override: GET (measured on 2.13).
+    const answer = await this.options.connection.apiRequest('GET', `/v1/objects/${collection}`, body);
+    if (answer.status === 404) return [];
+    if (answer.status !== 200) throw new IcingaHttpError(answer.status, answer.text);
+    const results = asRecord(answer.body)?.results;
+    return Array.isArray(results) ? results.map((result) => asRecord(asRecord(result)?.attrs) ?? {}) : [];
+  }
+
+  private describe(error: unknown): string {
+    return describeFailure(error, this.options.connection.authMethod).message;
+  }
+}

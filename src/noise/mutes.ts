@@ -1,0 +1,124 @@
+/**
+ * Mutes: patterns that silence objects in one destination until they expire. Patterns are those
+ * of the `problems` command (`web*`, `*!disk`, `?` one character, case ignored; a word without
+ * wildcards matches the objects whose name contains it), matched against `host` and
+ * `host!service`, so `web01` silences the host and its services.
+ *
+ * With a state file they survive restarts: the file is rewritten whole on every change, to a
+ * temporary file then renamed over the old one, so a crash leaves the old list or the new one,
+ * never half of one. A file that cannot be read is logged and the relay starts with no mutes:
+ * losing a mute means too many messages, the safe side.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Clock } from '../clock.js';
+import { patternMatcher } from '../icinga/actions.js';
+import type { Logger } from '../log.js';
+
+export interface Mute {
+  destination: string;
+  pattern: string;
+  /** Milliseconds since the epoch. */
+  until: number;
+  /** Who muted it, as the commands name authors. */
+  author: string;
+}
+
+interface ActiveMute extends Mute {
+  matches: (object: string) => boolean;
+}
+
+const STATE_VERSION = 1;
+
+function plain({ destination, pattern, until, author }: Mute): Mute {
+  return { destination, pattern, until, author };
+}
+
+function isMute(value: unknown): value is Mute {
+  const mute = value as Partial<Mute> | null;
+  return (
+    typeof mute === 'object' &&
+    mute !== null &&
+    typeof mute.destination === 'string' &&
+    typeof mute.pattern === 'string' &&
+    typeof mute.until === 'number' &&
+    typeof mute.author === 'string'
+  );
+}
+
+export class MuteList {
+  private mutes: ActiveMute[] = [];
+
+  constructor(
+    private readonly options: { stateFile?: string; clock: Clock; logger: Logger },
+    /** How long a mute lasts when the command gives no duration (noise.mute_for). */
+    readonly defaultForMs: number,
+  ) {
+    if (options.stateFile !== undefined) this.load(options.stateFile);
+  }
+
+  /** Mutes `pattern` in `destination` until `until`, replacing a mute of the same pattern there; false when it could not be saved. */
+  add(mute: Mute): boolean {
+    this.mutes = this.active().filter((other) => !(other.destination === mute.destination && other.pattern === mute.pattern));
+    this.mutes.push({ ...mute, matches: patternMatcher(mute.pattern) });
+    return this.save();
+  }
+
+  /** Undefined when no such mute was active; otherwise whether the change was saved. */
+  remove(destination: string, pattern: string): { saved: boolean } | undefined {
+    const before = this.active();
+    this.mutes = before.filter((mute) => !(mute.destination === destination && mute.pattern === pattern));
+    return this.mutes.length === before.length ? undefined : { saved: this.save() };
+  }
+
+  /** The active mutes of a destination, soonest to end first. */
+  list(destination: string): Mute[] {
+    return this.active()
+      .filter((mute) => mute.destination === destination)
+      .sort((a, b) => a.until - b.until)
+      .map(plain);
+  }
+
+  /** The active mute in `destination` that silences `object`, if any. */
+  find(destination: string, object: string): Mute | undefined {
+    const now = this.options.clock.now();
+    return this.mutes.find((mute) => mute.until > now && mute.destination === destination && mute.matches(object));
+  }
+
+  private active(): ActiveMute[] {
+    const now = this.options.clock.now();
+    return this.mutes.filter((mute) => mute.until > now);
+  }
+
+  private load(file: string): void {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.error('cannot read the mutes state file; starting without mutes', { file, error });
+      return;
+    }
+    try {
+      const state = JSON.parse(text) as { version?: unknown; mutes?: unknown };
+      if (state.version !== STATE_VERSION || !Array.isArray(state.mutes) || !state.mutes.every(isMute)) throw new Error(`not a version ${STATE_VERSION} mutes file`);
+      this.mutes = state.mutes.map((mute) => ({ ...mute, matches: patternMatcher(mute.pattern) }));
+      this.mutes = this.active();
+    } catch (error) {
+      this.options.logger.error('the mutes state file is malformed; starting without mutes', { file, error });
+    }
+  }
+
+  private save(): boolean {
+    const file = this.options.stateFile;
+    if (file === undefined) return true;
+    const mutes = this.active().map(plain);
+    const temporary = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(temporary, JSON.stringify({ version: STATE_VERSION, mutes }, null, 2) + '\n', { mode: 0o600 });
+      renameSync(temporary, file);
+      return true;
+    } catch (error) {
+      this.options.logger.error('cannot save the mutes; they last until the relay stops', { file, error });
+      return false;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * What noise control needs to know about a message: which object it is about, and whether it
+ * reports a state change (and which) or the start or end of flapping. Icinga2 reports one state
+ * change as a StateChange and as PROBLEM/RECOVERY notifications; these readers treat them alike.
+ */
+import type { RelayMessage } from '../message.js';
+
+/** `host` or `host!service`, the names Icinga2 and the chat commands use; undefined for messages about no object. */
+export function objectOf(message: RelayMessage): string | undefined {
+  if (message.host === undefined) return undefined;
+  return message.service === undefined ? message.host : `${message.host}!${message.service}`;
+}
+
+export interface StateReport {
+  object: string;
+  state: string;
+  /** HARD for notifications: Icinga2 notifies on hard states only. */
+  stateType: 'SOFT' | 'HARD';
+  recovery: boolean;
+}
+
+const RECOVERED_STATES = new Set(['OK', 'UP']);
+
+/** A StateChange, or a PROBLEM or RECOVERY notification; undefined for any other message. */
+export function stateReport(message: RelayMessage): StateReport | undefined {
+  const object = objectOf(message);
+  if (object === undefined || message.state === undefined) return undefined;
+  const notificationType = message.fields.notification_type;
+  const isStateChange = message.eventType === 'StateChange';
+  const isStateNotification = message.eventType === 'Notification' && (notificationType === 'PROBLEM' || notificationType === 'RECOVERY');
+  if (!isStateChange && !isStateNotification) return undefined;
+  return { object, state: message.state, stateType: message.stateType ?? 'HARD', recovery: RECOVERED_STATES.has(message.state) };
+}
+
+/** Whether the message says that flapping starts or ends: a Flapping event or a FLAPPINGSTART/END notification. */
+export function flappingChange(message: RelayMessage): 'start' | 'end' | undefined {
+  if (message.eventType === 'Flapping') {
+    const isFlapping = message.fields.is_flapping;
+    return isFlapping === true ? 'start' : isFlapping === false ? 'end' : undefined;
+  }
+  if (message.eventType !== 'Notification') return undefined;
+  const notificationType = message.fields.notification_type;
+  return notificationType === 'FLAPPINGSTART' ? 'start' : notificationType === 'FLAPPINGEND' ? 'end' : undefined;
+}

@@ -1,0 +1,154 @@
+/**
+ * Storm grouping for one destination. The first message after a quiet spell goes out at once
+ * and opens a window; what arrives while it is open is grouped when it closes, and the next
+ * window opens, until one closes empty. So a lone alert waits at most one window, and an outage
+ * becomes a few lines per window: per host (`db01: 14 services CRITICAL: disk, load, ...`) and
+ * across hosts (`37 hosts DOWN: web01, web02, ...`), recoveries alike.
+ */
+import { truncate } from '../../formatters/common.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { RelayMessage } from '../message.js';
+import { objectOf, stateReport } from './reports.js';
+import { addTo, single, worstSeverity, type Outgoing, type Tally } from './tally.js';
+
+export interface StormSettings {
+  windowMs: number;
+  /** A window's messages of one kind (one state, one event type) are grouped from this many on; fewer go out one by one. */
+  groupFrom: number;
+  /** Names listed in a summary before "... and N more". */
+  names: number;
+  /** Most per-host lines for one state in a window; with more hosts, one line covers them all. */
+  hostLines: number;
+}
+
+/** `a, b, c, ... and 9 more`. */
+function listNames(names: readonly string[], shown: number): string {
+  const rest = names.length - shown;
+  return rest > 0 ? `${names.slice(0, shown).join(', ')}, ... and ${rest} more` : names.join(', ');
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Messages of one kind, in arrival order: one state (problems and recoveries alike), or one event type. */
+function kindOf(message: RelayMessage): string {
+  const report = stateReport(message);
+  if (report) return `state ${report.state}`;
+  const notificationType = message.fields.notification_type;
+  return notificationType === undefined ? message.eventType : `${message.eventType} ${String(notificationType)}`;
+}
+
+/** What to call a group of non-state messages: `DOWNTIMESTART notifications`, `DowntimeAdded events`. */
+function eventsLabel(message: RelayMessage): string {
+  const notificationType = message.fields.notification_type;
+  return notificationType === undefined ? `${message.eventType} events` : `${String(notificationType)} notifications`;
+}
+
+export class StormGrouper {
+  private waiting: RelayMessage[] = [];
+  private window: TimerHandle | undefined;
+
+  constructor(
+    private readonly settings: StormSettings,
+    /** Longest message text (format.width). */
+    private readonly width: number,
+    private readonly clock: Clock,
+    private readonly emit: (outgoing: Outgoing) => void,
+  ) {}
+
+  add(message: RelayMessage): void {
+    if (this.window === undefined) {
+      this.emit(single(message));
+      this.openWindow();
+    } else {
+      this.waiting.push(message);
+    }
+  }
+
+  /** Ends the window; answers the events that were waiting in it, which are not sent. */
+  close(): Tally {
+    this.clock.clearTimeout(this.window);
+    this.window = undefined;
+    const waiting: Tally = new Map();
+    for (const message of this.waiting.splice(0)) addTo(waiting, single(message).covers);
+    return waiting;
+  }
+
+  private openWindow(): void {
+    this.window = this.clock.setTimeout(() => this.windowClosed(), this.settings.windowMs);
+  }
+
+  private windowClosed(): void {
+    this.window = undefined;
+    if (this.waiting.length === 0) return;
+    const messages = this.waiting;
+    this.waiting = [];
+    for (const outgoing of this.group(messages)) this.emit(outgoing);
+    this.openWindow();
+  }
+
+  /** Each kind's lines go out where its first message stood, so single messages keep their order. */
+  private group(messages: RelayMessage[]): Outgoing[] {
+    const kinds = new Map<string, RelayMessage[]>();
+    for (const message of messages) {
+      const kind = kindOf(message);
+      const list = kinds.get(kind);
+      if (list) list.push(message);
+      else kinds.set(kind, [message]);
+    }
+    const out: Outgoing[] = [];
+    for (const message of messages) {
+      const list = kinds.get(kindOf(message))!;
+      if (list.length < this.settings.groupFrom) out.push(single(message));
+      else if (message !== list[0]) continue;
+      else if (stateReport(message)) out.push(...this.groupStates(list));
+      else out.push(this.summary(list, `${list.length} ${eventsLabel(message)}`, list.map(objectOf), message.eventType));
+    }
+    return out;
+  }
+
+  /** Messages that all report one state: host objects in one line, services per host or across hosts. */
+  private groupStates(list: RelayMessage[]): Outgoing[] {
+    const state = list[0].state!;
+    const hostObjects = list.filter((message) => message.service === undefined);
+    const byHost = new Map<string, RelayMessage[]>();
+    for (const message of list) {
+      if (message.service === undefined) continue;
+      const services = byHost.get(message.host!);
+      if (services) services.push(message);
+      else byHost.set(message.host!, [message]);
+    }
+    const out: Outgoing[] = [];
+    if (hostObjects.length === 1) out.push(single(hostObjects[0]));
+    if (hostObjects.length > 1) out.push(this.summary(hostObjects, `${plural(hostObjects.length, 'host')} ${state}`, hostObjects.map((m) => m.host), state));
+    if (byHost.size > this.settings.hostLines) {
+      const services = [...byHost.values()].flat();
+      const hosts = [...byHost].sort((a, b) => b[1].length - a[1].length);
+      const names = hosts.map(([host, list]) => (list.length === 1 ? objectOf(list[0]) : `${host} (${list.length})`));
+      out.push(this.summary(services, `${plural(services.length, 'service')} ${state} on ${byHost.size} hosts`, names, state));
+      return out;
+    }
+    for (const [host, services] of byHost) {
+      if (services.length === 1) out.push(single(services[0]));
+      else out.push(this.summary(services, `${host}: ${plural(services.length, 'service')} ${state}`, services.map((m) => m.service), state, host));
+    }
+    return out;
+  }
+
+  /** One line standing for `list`: `lead: names`, counted under `label` (their state or event type). */
+  private summary(list: RelayMessage[], lead: string, names: (string | undefined)[], label: string, host?: string): Outgoing {
+    const first = list[0];
+    const known = [...new Set(names.filter((name): name is string => name !== undefined))];
+    const message: RelayMessage = {
+      eventType: 'Relay',
+      severity: worstSeverity(list.map((m) => m.severity)),
+      text: truncate(known.length > 0 ? `${lead}: ${listNames(known, this.settings.names)}` : lead, this.width),
+      timestamp: list[list.length - 1].timestamp,
+      fields: { noise: 'storm', count: list.length, label },
+    };
+    if (host !== undefined) message.host = host;
+    if (label === first.state) message.state = label;
+    return { message, covers: new Map([[label, list.length]]) };
+  }
+}

@@ -1,0 +1,43 @@
+/** What the benchmarks and the relay process they start (relay-process.ts) say to each other over IPC. */
+export interface RelayProcessOptions {
+  icinga: { url: string; caFile: string; username: string; password: string };
+  events: string[];
+  irc: { port: number; nick: string; rate: { burst: number; perSecond: number } };
+}
+
+/** What the parent asks; each request gets one answer. */
+export type RelayRequest =
+  | { kind: 'usage' }
+  /** Starts counting events, CPU and latencies afresh. */
+  | { kind: 'mark' }
+  | { kind: 'report' }
+  | { kind: 'storm'; events: number };
+
+export interface Usage {
+  rssBytes: number;
+  cpuSeconds: number;
+}
+
+export interface Report extends Usage {
+  events: number;
+  stateChanges: number;
+  /** Arrival time of each event since the mark, ms. */
+  arrivals: number[];
+  /** Arrival minus Icinga2's emission timestamp, ms, per event: Icinga2's delivery ticks included. */
+  emissionLags: number[];
+  /** From an event's arrival to the end of its handling (the lines before it in its chunk included), ms. */
+  handlingLags: number[];
+  /** From arrival on the socket to the PRIVMSG written to the IRC connection, ms, per tagged event. */
+  latencies: number[];
+}
+
+export interface StormResult {
+  peakRssBytes: number;
+  /** RSS once the storm's events are handled and the queue has settled for a moment. */
+  afterRssBytes: number;
+}
+
+export type RelayAnswer = { kind: 'ready' } | { kind: 'usage'; usage: Usage } | { kind: 'report'; report: Report } | { kind: 'storm'; storm: StormResult };
+
+/** Plugin outputs carrying this tag are matched from arrival to the IRC line they become. */
+export const LATENCY_TAG = /bench-seq-(\d+)/;

@@ -1,0 +1,69 @@
+import t from 'tap';
+import { objectOf, stateReport } from '../../src/noise/reports.js';
+import { fixture, formatted, noiseWith, notification, recordedStream, stateChange } from '../helpers/noise.js';
+
+t.test('one PROBLEM with two Notification objects gives one message', async (t) => {
+  const { noise, texts } = noiseWith();
+  const dba = formatted(fixture('Notification-service-problem-dba'));
+  const oncall = { ...dba, text: dba.text.replace('dbadmin', 'oncall'), fields: { ...dba.fields, users: 'oncall' } };
+  noise.submit('irc:#ops', dba);
+  noise.submit('irc:#ops', oncall);
+  t.same(texts(), [dba.text]);
+});
+
+t.test('the recorded stream: duplicate notifications and StateChange + Notification pairs give one message per change', async (t) => {
+  // No grouping and no rate limit: this test is about which reports survive dedup.
+  const { noise, sent, clock } = noiseWith({ storm: { windowMs: 1000, groupFrom: 1000, names: 5, hostLines: 3 }, rate: { burst: 1000, perSecond: 1000 } });
+  const messages = recordedStream();
+  for (const message of messages) {
+    noise.submit('irc:#ops', message);
+    clock.advance(1);
+  }
+  clock.advance(10_000);
+  const changes = (object: string, state: string) =>
+    sent.filter(({ message }) => stateReport(message)?.object === object && message.state === state).map(({ message }) => message.text);
+  const notices = (object: string, type: string) =>
+    sent.filter(({ message }) => objectOf(message) === object && message.fields.notification_type === type);
+  // Recorded: StateChange, then PROBLEM to dbadmin, then PROBLEM to oncall.
+  t.equal(changes('db01!disk', 'WARNING').length, 1, 'db01!disk WARNING once');
+  t.match(changes('db01!disk', 'WARNING')[0], /^WARNING db01!disk/, 'the first report (the StateChange) is the one kept');
+  t.equal(changes('web01!http', 'CRITICAL').length, 1, 'web01!http CRITICAL once');
+  t.equal(changes('web01!http', 'OK').length, 2, 'web01!http OK: the initial state, and the recovery once');
+  t.equal(notices('db01!http', 'DOWNTIMESTART').length, 1, 'a DOWNTIMESTART to two users once');
+  t.equal(notices('db01!load', 'DOWNTIMEEND').length, 1, 'a DOWNTIMEEND to two users once');
+  t.equal(notices('web01!http', 'ACKNOWLEDGEMENT').length, 1);
+  const timestamps = sent.map((s) => s.message.timestamp);
+  t.same(timestamps, [...timestamps].sort((a, b) => a - b), 'what goes out keeps the order it came in');
+});
+
+t.test('StateChange and the notification of the same change count once; a new change is news however quick', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  noise.submit('irc:#ops', notification('web01!http', 'PROBLEM', 'CRITICAL'));
+  clock.advance(5_000);
+  noise.submit('irc:#ops', stateChange('web01!http', 'OK'));
+  noise.submit('irc:#ops', notification('web01!http', 'RECOVERY', 'OK'));
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  clock.advance(5_000);
+  t.same(texts(), ['CRITICAL web01!http', 'OK web01!http', 'CRITICAL web01!http']);
+});
+
+t.test('a repeat after the window is a reminder and goes out; each destination dedups on its own', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  noise.submit('irc:#ops', notification('web01!http', 'PROBLEM', 'CRITICAL'));
+  noise.submit('irc:#noc', notification('web01!http', 'PROBLEM', 'CRITICAL'));
+  clock.advance(61_000);
+  noise.submit('irc:#ops', notification('web01!http', 'PROBLEM', 'CRITICAL'));
+  t.equal(texts('irc:#ops').length, 2);
+  t.equal(texts('irc:#noc').length, 1);
+});
+
+t.test('dedup.types: event types left out are never taken for repeats', async (t) => {
+  const { noise, texts, clock } = noiseWith({ dedup: { windowMs: 60_000, types: ['Notification'] } });
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  noise.submit('irc:#ops', notification('web01!http', 'PROBLEM', 'CRITICAL'));
+  noise.submit('irc:#ops', notification('web01!http', 'PROBLEM', 'CRITICAL', 'dbadmin'));
+  clock.advance(2_000);
+  t.same(texts(), ['CRITICAL web01!http', 'CRITICAL web01!http', '[PROBLEM] web01!http is CRITICAL (notified oncall)']);
+});

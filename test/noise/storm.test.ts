@@ -1,0 +1,74 @@
+import t from 'tap';
+import { DEFAULT_NOISE } from '../../src/config.js';
+import { noiseWith, stateChange } from '../helpers/noise.js';
+
+/** The number in a line that stands for several events, or 1 for a single message. */
+const counted = (texts: string[]) =>
+  texts.reduce((sum, text) => sum + Number(/^(?:\S+: )?(\d+) (?:hosts?|services?)\b/.exec(text)?.[1] ?? 1), 0);
+
+t.test('a lone alert goes out at once, and one a second later too', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  t.same(texts(), ['CRITICAL web01!http'], 'no waiting for a window');
+  clock.advance(1_000);
+  noise.submit('irc:#ops', stateChange('web02!http', 'CRITICAL'));
+  t.same(texts(), ['CRITICAL web01!http', 'CRITICAL web02!http']);
+});
+
+t.test('an alert inside a window waits at most one window', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  clock.advance(100);
+  noise.submit('irc:#ops', stateChange('web02!http', 'CRITICAL'));
+  t.equal(texts().length, 1);
+  clock.advance(DEFAULT_NOISE.storm.windowMs - 100);
+  t.same(texts(), ['CRITICAL web01!http', 'CRITICAL web02!http'], 'fewer than group_from go out one by one');
+});
+
+t.test('300 hosts DOWN in a burst become a few lines, and the counts add up', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  for (let i = 1; i <= 300; i++) noise.submit('irc:#ops', stateChange(`host${String(i).padStart(3, '0')}`, 'DOWN'));
+  clock.advance(5_000);
+  t.same(texts(), ['DOWN host001', '299 hosts DOWN: host002, host003, host004, host005, host006, ... and 294 more']);
+  t.equal(counted(texts()), 300);
+
+  for (let i = 1; i <= 300; i++) noise.submit('irc:#ops', stateChange(`host${String(i).padStart(3, '0')}`, 'UP'));
+  clock.advance(5_000);
+  t.same(texts().slice(2), ['UP host001', '299 hosts UP: host002, host003, host004, host005, host006, ... and 294 more'], 'recoveries alike');
+});
+
+t.test('services: per host while few hosts, one line across hosts when many', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  const services = ['disk', 'load', 'mysql', 'swap', 'ntp', 'http', 'ssh', 'smtp', 'dns', 'procs', 'users', 'raid', 'backup', 'mem'];
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  for (const service of services) noise.submit('irc:#ops', stateChange(`db01!${service}`, 'CRITICAL'));
+  noise.submit('irc:#ops', stateChange('db02!disk', 'WARNING'));
+  clock.advance(1_000);
+  t.same(texts(), ['CRITICAL web01!http', 'db01: 14 services CRITICAL: disk, load, mysql, swap, ntp, ... and 9 more', 'WARNING db02!disk']);
+
+  const burst = noiseWith();
+  for (let host = 1; host <= 100; host++) {
+    for (const service of ['disk', 'load', 'http', 'ssh', 'ntp']) burst.noise.submit('irc:#ops', stateChange(`web${host}!${service}`, 'CRITICAL'));
+  }
+  burst.clock.advance(1_000);
+  t.same(burst.texts(), ['CRITICAL web1!disk', '499 services CRITICAL on 100 hosts: web2 (5), web3 (5), web4 (5), web5 (5), web6 (5), ... and 95 more']);
+  t.equal(counted(burst.texts()), 500);
+});
+
+t.test('a storm lasts as long as events keep coming; other events are grouped by type', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01', 'DOWN'));
+  for (let second = 0; second < 3; second++) {
+    for (let i = 0; i < 10; i++) noise.submit('irc:#ops', { ...stateChange(`db${second}${i}`, 'DOWN'), eventType: 'DowntimeAdded', state: undefined, text: `Downtime added for db${second}${i}` });
+    clock.advance(1_000);
+  }
+  clock.advance(1_000);
+  t.same(texts(), [
+    'DOWN web01',
+    '10 DowntimeAdded events: db00, db01, db02, db03, db04, ... and 5 more',
+    '10 DowntimeAdded events: db10, db11, db12, db13, db14, ... and 5 more',
+    '10 DowntimeAdded events: db20, db21, db22, db23, db24, ... and 5 more',
+  ]);
+  noise.submit('irc:#ops', stateChange('web02', 'DOWN'));
+  t.equal(texts().at(-1), 'DOWN web02', 'after a quiet window the next alert goes out at once again');
+});
