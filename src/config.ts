@@ -22,7 +22,7 @@ import { LOG_LEVELS, type LogLevel } from './log.js';
 import type { RateLimit } from './chat/token-bucket.js';
 import { builtInRoles, defaultAccess } from './commands/access.js';
 import { COMMANDS } from './commands/index.js';
-import { DEDUP_TYPES, type DedupSettings } from './noise/dedup.js';
+import { DEDUP_KEEP, DEDUP_TYPES, type DedupSettings } from './noise/dedup.js';
 import type { StormSettings } from './noise/storm.js';
 import type { Route } from './router.js';
 import { parseTemplate, type Template, type Templates } from './templates.js';
@@ -193,7 +193,9 @@ export interface NoiseConfig {
 export const DEFAULT_NOISE: NoiseConfig = {
   // Icinga2 sends the repeats of one change within milliseconds; a minute also covers a
   // StateChange and its notification split across two of 2.13's 5-second delivery ticks.
-  dedup: { windowMs: 60_000, types: [...DEDUP_TYPES] },
+  // keep: first, because holding the StateChange for its notification delays every alert; the
+  // hold applies only with keep: notification (2.13 may split the two across one ~5 s tick).
+  dedup: { windowMs: 60_000, types: [...DEDUP_TYPES], keep: 'first', holdMs: 6_000 },
   // One second: a lone alert waits at most that long, and 2.13 delivers a burst within one tick.
   storm: { windowMs: 1_000, groupFrom: 3, names: 5, hostLines: 3 },
   // 12 messages a minute after a burst of 10: readable, and a 20-message queue is 100 s behind at most.
@@ -892,6 +894,8 @@ function configSchema(context: SchemaContext) {
       types: z
         .array(choice(DEDUP_TYPES), { error: expecting(`a list of event types (${DEDUP_TYPES.join(', ')})`) })
         .default([...DEFAULT_NOISE.dedup.types]),
+      keep: choice(DEDUP_KEEP).default(DEFAULT_NOISE.dedup.keep!),
+      hold: duration.prefault('6s'),
     }),
     storm: optionalSection({
       window: duration.prefault('1s'),
@@ -906,7 +910,7 @@ function configSchema(context: SchemaContext) {
   })
     .transform(
       (keys): NoiseConfig => ({
-        dedup: { windowMs: keys.dedup.window, types: [...new Set(keys.dedup.types)] },
+        dedup: { windowMs: keys.dedup.window, types: [...new Set(keys.dedup.types)], keep: keys.dedup.keep, holdMs: keys.dedup.hold },
         storm: { windowMs: keys.storm.window, groupFrom: keys.storm.group_from, names: keys.storm.names, hostLines: keys.storm.host_lines },
         rate: { burst: keys.rate.burst, perSecond: keys.rate.per_second },
         queueSize: keys.queue_size,

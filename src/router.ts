@@ -58,7 +58,7 @@ type Condition = (subject: Subject) => boolean;
 const NO_OBJECTS: ObjectDirectory = { lookup: () => undefined };
 
 function anyOf(patterns: readonly string[]): (name: string | undefined) => boolean {
-  const matchers = patterns.map(globMatcher);
+  const matchers = patterns.map((pattern) => globMatcher(pattern));
   return (name) => name !== undefined && matchers.some((matches) => matches(name));
 }
 

@@ -29,7 +29,7 @@ t.test('every key can be set; the state file is relative to the config file', as
   const config = parse(
     [
       'noise:',
-      '  dedup: { window: 2m, types: [Notification, Notification] }',
+      '  dedup: { window: 2m, types: [Notification, Notification], keep: notification, hold: 3s }',
       '  storm: { window: 2s, group_from: 5, names: 8, host_lines: 2 }',
       '  rate: { burst: 3, per_second: 0.5 }',
       '  queue_size: 50',
@@ -39,7 +39,7 @@ t.test('every key can be set; the state file is relative to the config file', as
     join(dir, 'relay.yml'),
   );
   t.same(config.noise, {
-    dedup: { windowMs: 120_000, types: ['Notification'] },
+    dedup: { windowMs: 120_000, types: ['Notification'], keep: 'notification', holdMs: 3_000 },
     storm: { windowMs: 2_000, groupFrom: 5, names: 8, hostLines: 2 },
     rate: { burst: 3, perSecond: 0.5 },
     queueSize: 50,
@@ -53,7 +53,7 @@ t.test('errors name the key path', async (t) => {
     problems(
       [
         'noise:',
-        '  dedup: { window: soon, types: [CheckResult] }',
+        '  dedup: { window: soon, types: [CheckResult], keep: last }',
         '  storm: { group_from: 1, nmes: 3 }',
         '  rate: { burst: 0 }',
         '  queue_size: many',
@@ -64,6 +64,7 @@ t.test('errors name the key path', async (t) => {
     [
       'noise.dedup.window: expected a duration such as 90s, 30m, 2h or 1d12h but found "soon" ("s" needs a number before it)',
       'noise.dedup.types[0]: expected one of StateChange, Notification, Flapping but found "CheckResult"',
+      'noise.dedup.keep: expected one of first, notification but found "last"',
       'noise.storm.group_from: expected a whole number of messages from 2 to 1000 but found 1',
       'noise.storm.nmes: unknown key (allowed: window, group_from, names, host_lines)',
       'noise.rate.burst: expected a whole number of messages, at least 1 but found 0',

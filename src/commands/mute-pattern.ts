@@ -1,4 +1,4 @@
-/** What mute and unmute share: reading the pattern, and saying when a change did not reach the state file. */
+/** What mute and unmute share: reading the pattern (matched by patternMatcher in src/glob.ts), and saying when a change did not reach the state file. */
 import { CONTROL_CHARACTERS, UsageError } from './parser.js';
 
 export function patternArgument(word: string | undefined): string {

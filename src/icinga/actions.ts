@@ -17,7 +17,7 @@
 import type { Checkable } from '../../formatters/common.js';
 import { asNumber, asRecord, asText, firstLine, oneLine, serviceScaleStateName, type StateType, stateTypeName } from '../../formatters/common.js';
 import { systemClock, type Clock } from '../clock.js';
-import { globMatcher } from '../glob.js';
+import { patternMatcher } from '../glob.js';
 import type { ApiResponse, IcingaConnection } from './connection.js';
 import { bodyExcerpt, describeFailure, describeHttpFailure } from './errors.js';
 
@@ -113,14 +113,6 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
 }
 
 // ---------------------------------------------------------------- patterns
-
-/**
- * The matcher for `problems <pattern>` (see src/glob.ts): a pattern without wildcards matches
- * names that contain it.
- */
-export function patternMatcher(pattern: string): (name: string) => boolean {
-  return globMatcher(/[*?]/.test(pattern) ? pattern : `*${pattern}*`);
-}
 
 // ---------------------------------------------------------------- what the actions return
 

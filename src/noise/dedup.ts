@@ -2,8 +2,11 @@
  * Drops repeated reports of one change. Icinga2 sends one Notification per Notification object
  * (two users, two events), a StateChange and a PROBLEM notification for the same change, a
  * Flapping event and a FLAPPINGSTART notification, and sometimes the same StateChange twice.
- * The first report of a change is kept, because it arrives first and holding it back would
- * delay every alert; the repeats within the window are dropped.
+ * By default (`keep: first`) the first report of a change is kept, because it arrives first and
+ * holding it back would delay every alert; the repeats within the window are dropped. With
+ * `keep: notification`, NoiseControl holds a HARD StateChange for `holdMs` so that the PROBLEM or
+ * RECOVERY notification of the same change (which says who was notified) is the one kept; a
+ * StateChange no notification follows goes out when the hold ends.
  *
  * Each object has slots (its state, its flapping, each other notification type); a report is a
  * repeat when its slot last held the same change within the window. A different change in
@@ -16,9 +19,22 @@ import { flappingChange, objectOf, stateReport } from './reports.js';
 export const DEDUP_TYPES = ['StateChange', 'Notification', 'Flapping'] as const;
 export type DedupType = (typeof DEDUP_TYPES)[number];
 
+/** Which report of one change is kept: the first to arrive, or the notification (who was notified). */
+export const DEDUP_KEEP = ['first', 'notification'] as const;
+export type DedupKeep = (typeof DEDUP_KEEP)[number];
+
 export interface DedupSettings {
   windowMs: number;
   types: readonly DedupType[];
+  /** Default `first`. */
+  keep?: DedupKeep;
+  /** With `keep: notification`: how long a HARD StateChange waits for its notification. */
+  holdMs?: number;
+}
+
+/** The change a state report stands for, as dedup compares them. */
+export function stateChangeKey(report: { state: string; stateType: string }): string {
+  return `${report.state} ${report.stateType}`;
 }
 
 interface Seen {
@@ -29,7 +45,7 @@ interface Seen {
 /** Which slot of its object a message fills, and the change it reports there. */
 function slotOf(message: RelayMessage): { slot: string; change: string } | undefined {
   const report = stateReport(message);
-  if (report) return { slot: 'state', change: `${report.state} ${report.stateType}` };
+  if (report) return { slot: 'state', change: stateChangeKey(report) };
   const flapping = flappingChange(message);
   if (flapping) return { slot: 'flapping', change: flapping };
   if (message.eventType !== 'Notification') return undefined;

@@ -1,7 +1,9 @@
 /**
  * Noise control: between routing and the chat backends, per destination, in this order:
  *
- * 1. dedup: repeated reports of one change are dropped (dedup.ts);
+ * 1. dedup: repeated reports of one change are dropped (dedup.ts); with `dedup.keep:
+ *    notification` a HARD StateChange is held for `dedup.holdMs`, and the notification of the
+ *    same change replaces it if it comes in that time;
  * 2. flapping: state changes of a flapping object are held back (flapping.ts);
  * 3. mutes: muted objects are silenced, except the recovery of a problem already reported (mutes.ts);
  * 4. storm grouping: a burst becomes a few summary lines (storm.ts);
@@ -9,17 +11,17 @@
  *
  * What goes out (single messages, summaries, notices) is handed to `deliver`.
  */
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { NoiseConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import { Deduplicator } from './dedup.js';
+import { Deduplicator, stateChangeKey } from './dedup.js';
 import { FlappingFilter } from './flapping.js';
 import { MuteList } from './mutes.js';
 import { RateLimitedQueue } from './rate-limit.js';
 import { objectOf, stateReport } from './reports.js';
 import { StormGrouper } from './storm.js';
-import { addTo, countOf, describeTally } from './tally.js';
+import { addTo, countOf, describeTally, single } from './tally.js';
 
 export interface NoiseControlOptions extends NoiseConfig {
   /** Longest message text (format.width), for the summaries. */
@@ -27,9 +29,21 @@ export interface NoiseControlOptions extends NoiseConfig {
   deliver: (destination: string, message: RelayMessage) => void;
 }
 
+/** A HARD StateChange waiting for its notification (dedup.keep: notification). */
+interface Held {
+  change: string;
+  message: RelayMessage;
+  timer: TimerHandle;
+}
+
+/** Default hold for `dedup.keep: notification`: Icinga2 2.13 can split a change and its notification across two ~5 s ticks. */
+export const DEFAULT_HOLD_MS = 6_000;
+
 /** The noise state of one destination. */
 interface DestinationNoise {
   dedup: Deduplicator;
+  /** Object → its StateChange held for the notification. */
+  held: Map<string, Held>;
   flapping: FlappingFilter;
   storm: StormGrouper;
   queue: RateLimitedQueue;
@@ -49,16 +63,51 @@ export class NoiseControl {
   ) {
     this.clock = clock;
     this.logger = logger;
-    this.mutes = new MuteList({ stateFile: options.stateFile, clock, logger }, options.muteForMs);
+    this.mutes = new MuteList(
+      { stateFile: options.stateFile, clock, logger, shownProblems: (destination) => this.destinations.get(destination)?.inProblem ?? [] },
+      options.muteForMs,
+    );
   }
 
   submit(destination: string, message: RelayMessage): void {
     const noise = this.noiseOf(destination);
     const now = this.clock.now();
+    const object = objectOf(message);
+    const report = stateReport(message);
+    const held = object === undefined ? undefined : noise.held.get(object);
     if (noise.dedup.isRepeat(message, now)) {
-      this.logger.debug('dropped a repeated report', { destination, eventType: message.eventType, object: objectOf(message) });
+      if (held && message.eventType === 'Notification' && report && held.change === stateChangeKey(report)) {
+        // The notification of the held change says who was notified: it goes out instead.
+        this.release(noise, object!, false);
+        this.pass(destination, noise, message);
+        return;
+      }
+      this.logger.debug('dropped a repeated report', { destination, eventType: message.eventType, object });
       return;
     }
+    // Anything new about the object goes out after the StateChange held for it, in order.
+    if (held) this.release(noise, object!, true, destination);
+    const { keep = 'first', holdMs = DEFAULT_HOLD_MS } = this.options.dedup;
+    if (keep === 'notification' && message.eventType === 'StateChange' && report?.stateType === 'HARD' && holdMs > 0) {
+      const timer = this.clock.setTimeout(() => this.release(noise, object!, true, destination), holdMs);
+      noise.held.set(object!, { change: stateChangeKey(report), message, timer });
+      return;
+    }
+    this.pass(destination, noise, message);
+  }
+
+  /** Ends the hold of the object's StateChange; passes it on unless a notification replaced it. */
+  private release(noise: DestinationNoise, object: string, send: boolean, destination?: string): void {
+    const held = noise.held.get(object);
+    if (!held) return;
+    this.clock.clearTimeout(held.timer);
+    noise.held.delete(object);
+    if (send) this.pass(destination!, noise, held.message);
+  }
+
+  /** After dedup: flapping, mutes, storm grouping and the rate limit. */
+  private pass(destination: string, noise: DestinationNoise, message: RelayMessage): void {
+    const now = this.clock.now();
     const passed = noise.flapping.filter(message, now);
     if (passed === undefined) {
       this.logger.debug('held back a state change of a flapping object', { destination, object: objectOf(message) });
@@ -67,12 +116,15 @@ export class NoiseControl {
     const object = objectOf(passed);
     const report = stateReport(passed);
     const mute = object === undefined ? undefined : this.mutes.find(destination, object);
-    if (mute && !(report?.recovery && noise.inProblem.has(report.object))) {
+    const problemWasShown = report?.recovery && (noise.inProblem.has(report.object) || this.mutes.problemShownBeforeMute(destination, report.object));
+    if (mute && !problemWasShown) {
       this.logger.debug('muted', { destination, object, pattern: mute.pattern });
       return;
     }
-    if (report?.recovery) noise.inProblem.delete(report.object);
-    else if (report) noise.inProblem.add(report.object);
+    if (report?.recovery) {
+      noise.inProblem.delete(report.object);
+      this.mutes.recovered(destination, report.object);
+    } else if (report) noise.inProblem.add(report.object);
     noise.storm.add(passed);
   }
 
@@ -80,6 +132,11 @@ export class NoiseControl {
   close(): void {
     for (const [destination, noise] of this.destinations) {
       const waiting = noise.storm.close();
+      for (const [object, held] of noise.held) {
+        this.clock.clearTimeout(held.timer);
+        noise.held.delete(object);
+        addTo(waiting, single(held.message).covers);
+      }
       addTo(waiting, noise.queue.close());
       if (waiting.size > 0) this.logger.warn('stopped with events not sent', { destination, count: countOf(waiting), events: describeTally(waiting) });
     }
@@ -92,6 +149,7 @@ export class NoiseControl {
       const queue = new RateLimitedQueue(options, clock, (message) => options.deliver(destination, message));
       noise = {
         dedup: new Deduplicator(options.dedup, clock.now()),
+        held: new Map(),
         flapping: new FlappingFilter(options.width),
         storm: new StormGrouper(options.storm, options.width, clock, (outgoing) => queue.push(outgoing)),
         queue,

@@ -8,10 +8,14 @@
  * temporary file then renamed over the old one, so a crash leaves the old list or the new one,
  * never half of one. A file that cannot be read is logged and the relay starts with no mutes:
  * losing a mute means too many messages, the safe side.
+ *
+ * Each mute also keeps the objects whose problem had been shown in its destination when it was
+ * added: their recovery must still come through, also after a restart. Problems that arrive
+ * later are muted, never shown, so that list can only shrink.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
-import { patternMatcher } from '../icinga/actions.js';
+import { patternMatcher } from '../glob.js';
 import type { Logger } from '../log.js';
 
 export interface Mute {
@@ -21,6 +25,8 @@ export interface Mute {
   until: number;
   /** Who muted it, as the commands name authors. */
   author: string;
+  /** Objects matching the pattern whose problem was shown before the mute: their recovery passes. */
+  shownProblems?: string[];
 }
 
 interface ActiveMute extends Mute {
@@ -29,8 +35,8 @@ interface ActiveMute extends Mute {
 
 const STATE_VERSION = 1;
 
-function plain({ destination, pattern, until, author }: Mute): Mute {
-  return { destination, pattern, until, author };
+function plain({ destination, pattern, until, author, shownProblems }: Mute): Mute {
+  return { destination, pattern, until, author, ...(shownProblems?.length ? { shownProblems: [...shownProblems] } : {}) };
 }
 
 function isMute(value: unknown): value is Mute {
@@ -41,7 +47,8 @@ function isMute(value: unknown): value is Mute {
     typeof mute.destination === 'string' &&
     typeof mute.pattern === 'string' &&
     typeof mute.until === 'number' &&
-    typeof mute.author === 'string'
+    typeof mute.author === 'string' &&
+    (mute.shownProblems === undefined || (Array.isArray(mute.shownProblems) && mute.shownProblems.every((object) => typeof object === 'string')))
   );
 }
 
@@ -49,7 +56,13 @@ export class MuteList {
   private mutes: ActiveMute[] = [];
 
   constructor(
-    private readonly options: { stateFile?: string; clock: Clock; logger: Logger },
+    private readonly options: {
+      stateFile?: string;
+      clock: Clock;
+      logger: Logger;
+      /** The objects whose problem is currently shown in a destination (kept by noise control). */
+      shownProblems?: (destination: string) => Iterable<string>;
+    },
     /** How long a mute lasts when the command gives no duration (noise.mute_for). */
     readonly defaultForMs: number,
   ) {
@@ -59,8 +72,26 @@ export class MuteList {
   /** Mutes `pattern` in `destination` until `until`, replacing a mute of the same pattern there; false when it could not be saved. */
   add(mute: Mute): boolean {
     this.mutes = this.active().filter((other) => !(other.destination === mute.destination && other.pattern === mute.pattern));
-    this.mutes.push({ ...mute, matches: patternMatcher(mute.pattern) });
+    const matches = patternMatcher(mute.pattern);
+    const shownProblems = [...(this.options.shownProblems?.(mute.destination) ?? [])].filter(matches);
+    this.mutes.push({ ...mute, ...(shownProblems.length ? { shownProblems } : {}), matches });
     return this.save();
+  }
+
+  /** Whether `object`'s problem was shown in `destination` before a mute that silences it now. */
+  problemShownBeforeMute(destination: string, object: string): boolean {
+    return this.find(destination, object)?.shownProblems?.includes(object) ?? false;
+  }
+
+  /** `object` recovered in `destination`: its recovery has passed and no mute needs to remember it. */
+  recovered(destination: string, object: string): void {
+    let changed = false;
+    for (const mute of this.mutes) {
+      if (mute.destination !== destination || !mute.shownProblems?.includes(object)) continue;
+      mute.shownProblems = mute.shownProblems.filter((shown) => shown !== object);
+      changed = true;
+    }
+    if (changed) this.save();
   }
 
   /** Undefined when no such mute was active; otherwise whether the change was saved. */

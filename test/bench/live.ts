@@ -36,15 +36,17 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
-export async function startRelay(servers: LiveServers, settings: Pick<RelayProcessOptions, 'events'> & { rate: RelayProcessOptions['irc']['rate'] }): Promise<RelayProcess> {
+export async function startRelay(servers: LiveServers, settings: Pick<RelayProcessOptions, 'events' | 'channels' | 'extraYaml'> & { rate: RelayProcessOptions['irc']['rate'] }): Promise<RelayProcess> {
   const options: RelayProcessOptions = {
     icinga: { url: servers.icinga.url, caFile: servers.icinga.caFile, ...servers.icinga.users.relay },
     events: settings.events,
     irc: { port: servers.ircd.port, nick: `bench${++relaysStarted}`, rate: settings.rate },
+    channels: settings.channels,
+    extraYaml: settings.extraYaml,
   };
   const script = fileURLToPath(new URL('./relay-process.js', import.meta.url));
   const startedAt = performance.now();
-  const child = fork(script, [JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(script, [JSON.stringify(options)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [...process.execArgv, '--expose-gc'] });
   const stderr: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

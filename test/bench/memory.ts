@@ -5,6 +5,7 @@
  * inside its process from the recorded events: Icinga2 cannot produce 50,000 quickly here.
  */
 import { sleep, startRelay, type LiveServers } from './live.js';
+import type { StormResult } from './relay-protocol.js';
 
 export interface MemoryResult {
   idleRssMb: number;
@@ -12,6 +13,8 @@ export interface MemoryResult {
   stormPeakRssMb: number[];
   /** RSS after each storm settled. */
   afterStormRssMb: number[];
+  /** process.memoryUsage() after a forced gc() that follows each storm: what the relay retains. */
+  afterGc: StormResult['afterGc'][];
 }
 
 const IDLE_SETTLE_MS = 2_000;
@@ -22,11 +25,12 @@ export async function benchmarkMemory(servers: LiveServers, storms: number, even
   try {
     await sleep(IDLE_SETTLE_MS);
     const idle = await relay.request<'usage'>({ kind: 'usage' });
-    const result: MemoryResult = { idleRssMb: idle.usage.rssBytes / MB, stormPeakRssMb: [], afterStormRssMb: [] };
+    const result: MemoryResult = { idleRssMb: idle.usage.rssBytes / MB, stormPeakRssMb: [], afterStormRssMb: [], afterGc: [] };
     for (let storm = 0; storm < storms; storm++) {
       const { storm: measured } = await relay.request<'storm'>({ kind: 'storm', events: eventsPerStorm });
       result.stormPeakRssMb.push(measured.peakRssBytes / MB);
       result.afterStormRssMb.push(measured.afterRssBytes / MB);
+      result.afterGc.push(measured.afterGc);
     }
     return result;
   } finally {

@@ -32,10 +32,11 @@ function configYaml(options: RelayProcessOptions): string {
     `    port: ${irc.port}`,
     '    tls: false',
     `    nick: ${irc.nick}`,
-    "    channels: ['#ops']",
+    `    channels: [${(options.channels ?? ['#ops']).map((channel) => `'${channel}'`).join(', ')}]`,
     '    colours: false',
     'log:',
     '  level: warn',
+    ...(options.extraYaml ?? []),
     '',
   ].join('\n');
 }
@@ -129,7 +130,11 @@ async function storm(relay: Relay, count: number): Promise<StormResult> {
     await new Promise((resolve) => setImmediate(resolve));
   }
   await new Promise((resolve) => setTimeout(resolve, 1000));
-  return { peakRssBytes, afterRssBytes: process.memoryUsage.rss() };
+  const afterRssBytes = process.memoryUsage.rss();
+  (globalThis as { gc?: () => void }).gc?.();
+  const memory = process.memoryUsage();
+  const afterGc = { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, heapTotalBytes: memory.heapTotal, externalBytes: memory.external, arrayBuffersBytes: memory.arrayBuffers };
+  return { peakRssBytes, afterRssBytes, afterGc };
 }
 
 await main();

@@ -3,6 +3,10 @@ export interface RelayProcessOptions {
   icinga: { url: string; caFile: string; username: string; password: string };
   events: string[];
   irc: { port: number; nick: string; rate: { burst: number; perSecond: number } };
+  /** IRC channels to join; ['#ops'] when absent. */
+  channels?: string[];
+  /** Top-level config lines added as they are (routes, noise); the defaults apply when absent. */
+  extraYaml?: string[];
 }
 
 /** What the parent asks; each request gets one answer. */
@@ -35,6 +39,8 @@ export interface StormResult {
   peakRssBytes: number;
   /** RSS once the storm's events are handled and the queue has settled for a moment. */
   afterRssBytes: number;
+  /** After a full garbage collection (the relay process runs with --expose-gc): what is retained, not garbage. */
+  afterGc: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; arrayBuffersBytes: number };
 }
 
 export type RelayAnswer = { kind: 'ready' } | { kind: 'usage'; usage: Usage } | { kind: 'report'; report: Report } | { kind: 'storm'; storm: StormResult };

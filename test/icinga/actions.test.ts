@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import t from 'tap';
-import { checkable, closestMatch, IcingaActions, patternMatcher, targetParameters } from '../../src/icinga/actions.js';
+import { patternMatcher } from '../../src/glob.js';
+import { checkable, closestMatch, IcingaActions, targetParameters } from '../../src/icinga/actions.js';
 import { IcingaConnection } from '../../src/icinga/connection.js';
 import { freePort, startIcinga2, type PasswordUser } from '../harness/icinga2.js';
 

@@ -67,3 +67,49 @@ t.test('dedup.types: event types left out are never taken for repeats', async (t
   clock.advance(2_000);
   t.same(texts(), ['CRITICAL web01!http', 'CRITICAL web01!http', '[PROBLEM] web01!http is CRITICAL (notified oncall)']);
 });
+
+t.test('keep: notification: a HARD StateChange waits for its notification, which is the message kept', async (t) => {
+  const { noise, texts, clock } = noiseWith({ dedup: { windowMs: 60_000, types: ['StateChange', 'Notification', 'Flapping'], keep: 'notification', holdMs: 6_000 } });
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  clock.advance(5_000);
+  t.same(texts(), [], 'held while the notification may still come');
+  noise.submit('irc:#ops', notification('web01!http', 'PROBLEM', 'CRITICAL'));
+  noise.submit('irc:#ops', notification('web01!http', 'PROBLEM', 'CRITICAL', 'dbadmin'));
+  clock.advance(10_000);
+  t.same(texts(), ['[PROBLEM] web01!http is CRITICAL (notified oncall)'], 'the first notification replaced the StateChange; the second is a repeat');
+});
+
+t.test('keep: notification: a lone StateChange goes out when the hold ends; a newer change releases it first, in order', async (t) => {
+  const { noise, texts, clock } = noiseWith({
+    dedup: { windowMs: 60_000, types: ['StateChange', 'Notification', 'Flapping'], keep: 'notification', holdMs: 6_000 },
+    storm: { windowMs: 1_000, groupFrom: 1000, names: 5, hostLines: 3 },
+  });
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  clock.advance(5_999);
+  t.same(texts(), []);
+  clock.advance(1);
+  t.same(texts(), ['CRITICAL web01!http'], 'out after exactly the hold');
+  noise.submit('irc:#ops', notification('web01!http', 'PROBLEM', 'CRITICAL'));
+  clock.advance(1_000);
+  t.same(texts(), ['CRITICAL web01!http'], 'a notification after the hold is a repeat');
+
+  noise.submit('irc:#ops', stateChange('db01!disk', 'CRITICAL'));
+  clock.advance(100);
+  noise.submit('irc:#ops', stateChange('db01!disk', 'OK'));
+  clock.advance(6_000);
+  t.same(texts(), ['CRITICAL web01!http', 'CRITICAL db01!disk', 'OK db01!disk'], 'the held CRITICAL went out before the OK that followed it');
+});
+
+t.test('keep: notification: what is still held when noise control closes is logged as not sent', async (t) => {
+  const { noise, texts, logger } = noiseWith({ dedup: { windowMs: 60_000, types: ['StateChange', 'Notification', 'Flapping'], keep: 'notification', holdMs: 6_000 } });
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  noise.close();
+  t.same(texts(), []);
+  t.match(logger.lines.join('\n'), /stopped with events not sent.*1 CRITICAL/);
+});
+
+t.test('keep: first (the default) holds nothing', async (t) => {
+  const { noise, texts } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  t.same(texts(), ['CRITICAL web01!http']);
+});

@@ -71,6 +71,28 @@ t.test('mutes persist across a restart through the state file, written atomicall
   t.same(third.noise.mutes.list('irc:#ops'), [], 'expired while the relay was down');
 });
 
+t.test('the recovery of a problem shown before the mute still comes through after a restart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'icinga-relay-mutes-'));
+  const stateFile = join(dir, 'mutes.json');
+  const clock = new FakeClock();
+  const before = noiseWith({ stateFile }, clock);
+  before.noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  clock.advance(2_000);
+  before.noise.mutes.add({ destination: 'irc:#ops', pattern: 'web*', until: clock.now() + HOUR, author: 'alice' });
+  t.same(JSON.parse(readFileSync(stateFile, 'utf8')).mutes[0].shownProblems, ['web01!http'], 'saved with the mute');
+  before.noise.close();
+
+  const after = noiseWith({ stateFile }, clock);
+  after.noise.submit('irc:#ops', stateChange('web02!http', 'OK'));
+  after.noise.submit('irc:#ops', stateChange('web01!http', 'OK'));
+  clock.advance(2_000);
+  after.noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  clock.advance(2_000);
+  after.noise.submit('irc:#ops', stateChange('web01!http', 'OK'));
+  t.same(after.texts(), ['OK web01!http'], 'only the recovery of the problem shown before the mute, and only once');
+  t.same(JSON.parse(readFileSync(stateFile, 'utf8')).mutes[0].shownProblems, undefined, 'forgotten once it passed');
+});
+
 t.test('a state file that cannot be read or written is logged, and the relay goes on without it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'noise-'));
   const malformed = join(dir, 'mutes.json');
