@@ -176,6 +176,18 @@ export const DEFAULT_COMMANDS: CommandsConfig = {
   rate: { burst: 5, perSecond: 0.2 },
 };
 
+/** Where the relay keeps what must survive a restart (src/catchup.ts). */
+export interface StateConfig {
+  /** Absolute path of an existing directory. */
+  dir: string;
+}
+
+/** Silence detection (src/silence.ts). */
+export interface SilenceConfig {
+  afterMs: number;
+  notify: string[];
+}
+
 /** Noise control per destination (src/noise/): dedup, storm grouping, rate limit, mutes. */
 export interface NoiseConfig {
   dedup: DedupSettings;
@@ -219,9 +231,24 @@ export interface RelayConfig {
   routes?: Route[];
   /** Event type → the template that replaces its formatter's text. */
   templates?: Templates;
+  /** Absent when the file has no state section: hard states are kept in memory only (src/catchup.ts). */
+  state?: StateConfig;
+  /** Absent when the file has no silence section: nobody is told when the stream is lost. */
+  silence?: SilenceConfig;
   /** Absent when the file has no noise section: DEFAULT_NOISE applies. */
   noise?: NoiseConfig;
+  /** Absent when the file has no http section: no /healthz or /metrics listener. */
+  http?: HttpConfig;
 }
+
+/** The /healthz and /metrics listener (src/health.ts). */
+export interface HttpConfig {
+  host: string;
+  /** 0: any free port (tests). */
+  port: number;
+}
+
+export const DEFAULT_HTTP_LISTEN = '127.0.0.1:9120';
 
 export interface LoadedConfig {
   config: RelayConfig;
@@ -920,7 +947,45 @@ function configSchema(context: SchemaContext) {
     )
     .optional();
 
-  return section({ icinga, format, chat, log, commands, access, routes, templates, noise }).superRefine((config, ctx) => {
+  // ---------------------------------------------------------------- http (src/health.ts)
+  const http = switchedSection({
+    listen: z
+      .string({ error: expecting('host:port, e.g. 127.0.0.1:9120 ([::1]:9120 for IPv6)') })
+      .default(DEFAULT_HTTP_LISTEN)
+      .transform((listen, ctx): HttpConfig => {
+        const match = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d{1,5})$/.exec(listen);
+        const port = match ? Number(match[3]) : NaN;
+        if (!match || port > 65535) {
+          ctx.addIssue({ code: 'custom', message: `expected host:port, e.g. 127.0.0.1:9120 ([::1]:9120 for IPv6), but found ${JSON.stringify(listen)}` });
+          return z.NEVER;
+        }
+        return { host: match[1] ?? match[2], port };
+      }),
+  })
+    .transform((keys): HttpConfig => keys.listen)
+    .optional();
+
+  // ---------------------------------------------------------------- state and silence (src/catchup.ts, src/silence.ts)
+  const state = section({
+    dir: text('the path of the state directory').transform((name, ctx) => {
+      const path = resolve(context.baseDir, name);
+      try {
+        if (!statSync(path).isDirectory()) throw new Error(`${path} is not a directory`);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `cannot use ${path} as the state directory (${fileProblem(error)})` });
+        return z.NEVER;
+      }
+      return path;
+    }),
+  }).optional();
+  const silence = section({
+    after: duration.prefault('2m'),
+    notify: z.array(destination, { error: expecting('a list of destinations such as [irc:#ops]') }).min(1, { error: expecting('at least one destination') }),
+  })
+    .transform((keys): SilenceConfig => ({ afterMs: keys.after, notify: keys.notify }))
+    .optional();
+
+  return section({ icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence }).superRefine((config, ctx) => {
     // The relay sends only where a backend is configured: a route to anywhere else would lose alerts without a word.
     const configured = chatDestinations(config.chat);
     config.routes?.forEach((route, index) =>
@@ -934,6 +999,15 @@ function configSchema(context: SchemaContext) {
         }
       }),
     );
+    config.silence?.notify.forEach((name, position) => {
+      if (!configured.includes(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['silence', 'notify', position],
+          message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}`,
+        });
+      }
+    });
   });
 }
 

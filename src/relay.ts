@@ -11,6 +11,7 @@ import { createBackends } from './chat/registry.js';
 import { AccessControl, defaultAccess } from './commands/access.js';
 import { AuditLog } from './commands/audit.js';
 import { Dispatcher } from './commands/dispatcher.js';
+import { HealthServer, RelayMetrics } from './health.js';
 import { COMMANDS } from './commands/index.js';
 import { IcingaActions } from './icinga/actions.js';
 import { IcingaConnection, type ConnectionSettings } from './icinga/connection.js';
@@ -21,6 +22,8 @@ import type { Logger } from './log.js';
 import type { RelayMessage } from './message.js';
 import { NoiseControl } from './noise/index.js';
 import { Pipeline } from './pipeline.js';
+import { CatchUp, HardStateStore, readCurrentStates } from './catchup.js';
+import { SilenceWatch } from './silence.js';
 import { createRouter, routesNeedObjects } from './router.js';
 
 export interface RelayDependencies {
@@ -56,8 +59,17 @@ export class Relay {
   private readonly pipeline: Pipeline;
   private readonly logger: Logger;
   private readonly chat: RelayConfig['chat'];
-  /** For the commands' actions and the object cache; the event stream has its own, which it closes and reopens. */
+  /**
+   * For the commands' actions and the object cache; the event stream has its own, which it closes
+   * and reopens. With several Icinga2 URLs it follows the stream: each time the stream connects,
+   * this one switches to the same URL (see the 'status' listener).
+   */
   private readonly actionsConnection: IcingaConnection;
+  /** Prometheus metrics, on this relay's own registry. */
+  readonly metrics: RelayMetrics;
+  /** The /healthz and /metrics listener, when the config has an http section. */
+  private readonly health: HealthServer | undefined;
+  private readonly clock: Clock;
   /** Only when a route matches on groups or vars. */
   readonly objects: ObjectCache | undefined;
   /** Object* types the relay subscribes to for the object cache only: never relayed. */
@@ -65,6 +77,11 @@ export class Relay {
   private readonly audit: AuditLog;
   /** Between routing and the backends: dedup, flapping, mutes, storm grouping, rate limits. */
   readonly noise: NoiseControl;
+  /** Reports what changed while the stream was down or the relay stopped (src/catchup.ts). */
+  readonly catchUp: CatchUp;
+  private readonly hardStates: HardStateStore;
+  private readonly silence: SilenceWatch;
+  private streamWasUp = false;
 
   constructor(config: RelayConfig, dependencies: RelayDependencies) {
     this.chat = config.chat;
@@ -74,29 +91,27 @@ export class Relay {
     for (const backend of this.backends) {
       for (const destination of backend.destinations) this.backendByDestination.set(destination, backend);
     }
-    const [url, ...standby] = config.icinga.urls;
-    this.actionsConnection = new IcingaConnection(url, connectionSettings(config.icinga), clock);
+    this.clock = clock;
+    this.actionsConnection = new IcingaConnection(config.icinga.urls, connectionSettings(config.icinga), clock);
     const random = dependencies.random ?? Math.random;
     const backoff = { initialDelayMs: config.icinga.reconnect.minMs, maxDelayMs: config.icinga.reconnect.maxMs };
     this.objects = routesNeedObjects(config.routes ?? [])
       ? new ObjectCache({ connection: this.actionsConnection, backoff, clock, random, logger: this.logger.child('objects') })
       : undefined;
     this.cacheOnlyTypes = new Set(this.objects ? OBJECT_EVENT_TYPES.filter((type) => !config.icinga.events.includes(type)) : []);
+    const router = createRouter({
+      destinations: [...this.backendByDestination.keys()],
+      softStates: config.format.softStates,
+      routes: config.routes,
+      objects: this.objects,
+    });
     this.pipeline = new Pipeline({
       width: config.format.width,
-      router: createRouter({
-        destinations: [...this.backendByDestination.keys()],
-        softStates: config.format.softStates,
-        routes: config.routes,
-        objects: this.objects,
-      }),
+      router,
       templates: config.templates,
     });
-    if (standby.length > 0) {
-      this.logger.warn('several Icinga2 URLs are configured; this version uses only the first', { url, ignored: standby.join(',') });
-    }
     this.stream = new EventStream({
-      url,
+      url: config.icinga.urls,
       connection: connectionSettings(config.icinga),
       types: [...config.icinga.events, ...this.cacheOnlyTypes],
       filter: config.icinga.filter,
@@ -110,11 +125,46 @@ export class Relay {
     this.stream.on('event', (event) => this.handleEvent(event));
     // Events in a reconnect gap are lost for good, Object* ones included: re-read everything.
     this.stream.on('status', (status) => {
+      // Actions and the object cache use the master the stream reached (HA failover).
+      if (status.state === 'connected') this.actionsConnection.use(status.url);
       if (status.state === 'connected') void this.objects?.load();
     });
 
+    // Catch-up and silence detection: independent of the object cache's own re-read above.
+    this.hardStates = new HardStateStore({ dir: config.state?.dir, clock, logger: this.logger.child('catchup') });
+    this.catchUp = new CatchUp({
+      read: () => readCurrentStates(this.actionsConnection),
+      store: this.hardStates,
+      route: router,
+      submit: (destination, message) => this.noise.submit(destination, message),
+      release: (event) => this.handleEvent(event),
+      clock,
+      logger: this.logger.child('catchup'),
+      width: config.format.width,
+    });
+    this.silence = new SilenceWatch({
+      afterMs: config.silence?.afterMs ?? 120_000,
+      notify: config.silence?.notify ?? [],
+      submit: (destination, message) => this.noise.submit(destination, message),
+      clock,
+      logger: this.logger.child('silence'),
+    });
+    this.stream.on('status', (status) => {
+      if (status.state === 'disconnected') this.silence.lost(status.reason);
+      if (status.state !== 'connected') return;
+      const downSince = this.streamWasUp ? this.silence.since : undefined;
+      this.streamWasUp = true;
+      this.silence.found();
+      void this.catchUp.run(downSince);
+    });
+
     this.noise = new NoiseControl(
-      { ...(config.noise ?? DEFAULT_NOISE), width: config.format.width, deliver: (destination, message) => this.deliver(destination, message) },
+      {
+        ...(config.noise ?? DEFAULT_NOISE),
+        width: config.format.width,
+        deliver: (destination, message) => this.deliver(destination, message),
+        onCount: (destination, kind, events) => this.metrics.noiseCount(destination, kind, events),
+      },
       { clock, logger: this.logger.child('noise') },
     );
     const settings = config.commands ?? DEFAULT_COMMANDS;
@@ -129,8 +179,37 @@ export class Relay {
       clock,
       width: config.format.width,
       mutes: this.noise.mutes,
+      onOutcome: (outcome, command) => this.metrics.commandOutcome(outcome, command),
     });
     for (const backend of this.backends) backend.onMessage((message) => void this.handleMessage(backend, message));
+    this.metrics = this.createMetrics();
+    this.health = config.http
+      ? new HealthServer({ ...config.http, sources: this.healthSources(), metrics: this.metrics, logger: this.logger.child('http') })
+      : undefined;
+  }
+
+  // ---------------------------------------------------------------- health and metrics (src/health.ts)
+  private healthSources() {
+    return { stream: this.stream, backends: this.backends };
+  }
+
+  /** Before the noise and command callbacks can fire: they only run once events or messages arrive. */
+  private createMetrics(): RelayMetrics {
+    const metrics = new RelayMetrics(this.healthSources());
+    this.stream.on('event', (event) => metrics.eventReceived(event.type));
+    this.stream.on('status', (status) => {
+      if (status.state === 'disconnected') metrics.reconnect('icinga');
+    });
+    return metrics;
+  }
+
+  /** The port /healthz and /metrics listen on, once started; undefined without an http section. */
+  healthPort: number | undefined;
+
+  /** Seconds since the Icinga2 event behind `message`; undefined for what is not an event (replies, notices). */
+  private lagOf(message: RelayMessage): number | undefined {
+    if (message.eventType === 'Reply' || message.eventType === 'Relay' || !(message.timestamp > 0)) return undefined;
+    return this.clock.now() / 1000 - message.timestamp;
   }
 
   /** Connects every backend (one failing does not stop the others), then starts reading events. */
@@ -141,10 +220,13 @@ export class Relay {
         backend.connect().catch((error: unknown) => this.logger.error('chat backend failed to connect', { backend: backend.name, error })),
       ),
     );
+    this.silence.start();
+    if (this.health) this.healthPort = await this.health.start();
     this.stream.start();
   }
 
   handleEvent(event: IcingaEvent): void {
+    if (this.catchUp.hold(event)) return;
     if (this.objects && event.type.startsWith('Object')) this.objects.handleEvent(event);
     if (this.cacheOnlyTypes.has(event.type)) return;
     const delivery = this.pipeline.process(event);
@@ -159,9 +241,16 @@ export class Relay {
 
   /** What noise control lets out, to the backend that serves the destination. */
   private deliver(destination: string, message: RelayMessage): void {
-    this.backendByDestination.get(destination)?.send(destination, message).catch((error: unknown) => {
-      this.logger.error('delivery failed', { destination, eventType: message.eventType, error });
-    });
+    this.backendByDestination
+      .get(destination)
+      ?.send(destination, message)
+      .then(
+        () => this.metrics.messageSent(destination, true, this.lagOf(message)),
+        (error: unknown) => {
+          this.metrics.messageSent(destination, false);
+          this.logger.error('delivery failed', { destination, eventType: message.eventType, error });
+        },
+      );
   }
 
   /** Runs the command in a message, if any, and sends the replies, in order, where it was written. */
@@ -172,13 +261,18 @@ export class Relay {
     for (const reply of replies) {
       try {
         await backend.send(message.destination, reply);
+        this.metrics.messageSent(message.destination, true);
       } catch (error) {
+        this.metrics.messageSent(message.destination, false);
         this.logger.error('reply failed', { destination: message.destination, error });
       }
     }
   }
 
   async stop(): Promise<void> {
+    await this.health?.stop();
+    this.silence.stop();
+    this.catchUp.stop();
     this.noise.close();
     await this.stream.stop();
     this.objects?.stop();

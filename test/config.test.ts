@@ -118,7 +118,7 @@ t.test('unknown keys are errors at every level', async (t) => {
   t.same(problems(`${icinga('  user: relay\n  reconnect: { min: 1s, maximum: 1m }\n')}route: []\n`), [
     'icinga.reconnect.maximum: unknown key (allowed: min, max)',
     'icinga.user: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, reconnect)',
-    'route: unknown key (allowed: icinga, format, chat, log, commands, access, routes, templates, noise)',
+    'route: unknown key (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence)',
   ]);
   t.same(problems(`${icinga()}format: { colour: true }\nchat: { console: { colour: x } }\nlog: { file: /x, lvl: debug }\n`), [
     'format.colour: unknown key (allowed: width, soft_states)',

@@ -43,6 +43,13 @@ export interface ChatBackend {
    * Without it the relay takes the nick from the backend's config.
    */
   addressNames?(destination: string): string[];
+  /**
+   * Whether messages can be delivered now (for /healthz): connected, logged in and in every
+   * configured channel or room. Always true for the console.
+   */
+  readonly connected: boolean;
+  /** Messages waiting in the backend's outgoing queue, over all destinations (for /metrics). */
+  readonly queueDepth?: number;
   close(): Promise<void>;
 }
 

@@ -61,6 +61,9 @@ export function renderPlain(message: RelayMessage): string {
 export class ConsoleBackend implements ChatBackend {
   readonly name = 'console';
   readonly destinations = [CONSOLE_DESTINATION];
+  /** Standard output is always there. */
+  readonly connected = true;
+  readonly queueDepth = 0;
   private readonly output: Writable & { isTTY?: boolean };
   private readonly withTimestamps: boolean;
   private readonly now: () => Date;

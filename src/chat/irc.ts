@@ -539,6 +539,15 @@ export class IrcBackend implements ChatBackend {
     }, delayMs);
   }
 
+  /** Registered on the server and in every configured channel. */
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  get queueDepth(): number {
+    return this.outbox.depth;
+  }
+
   private async transmit(destination: string, message: RelayMessage): Promise<void> {
     const target = destination.slice(DESTINATION_PREFIX.length);
     for (const line of renderIrcLines(message, { colours: this.config.colours, maxBytes: textBudget(target) })) {

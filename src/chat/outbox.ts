@@ -71,6 +71,11 @@ export class Outbox {
     this.drain();
   }
 
+  /** Whether messages leave now (setReady(true) and not closed). */
+  get isReady(): boolean {
+    return this.ready && !this.closed;
+  }
+
   /** The connection is up and joined (true) or gone (false). Messages only leave while ready. */
   setReady(ready: boolean): void {
     this.ready = ready;

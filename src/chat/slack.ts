@@ -211,6 +211,15 @@ export class SlackBackend implements ChatBackend {
     this.clock.clearTimeout(timeout);
   }
 
+  /** The Web API is ready (posts go out) and Socket Mode is up (commands come in). */
+  get connected(): boolean {
+    return this.outbox.isReady && this.socketUp;
+  }
+
+  get queueDepth(): number {
+    return this.outbox.depth;
+  }
+
   /** auth.test, then channel names; ready for the Outbox after both. Retries while Slack is unreachable. */
   private async prepareWebApi(): Promise<void> {
     try {

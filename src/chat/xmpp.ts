@@ -484,6 +484,15 @@ export class XmppBackend implements ChatBackend {
     this.handler?.(message);
   }
 
+  /** Online and in every configured room (what the outbox waits for). */
+  get connected(): boolean {
+    return this.outbox.isReady;
+  }
+
+  get queueDepth(): number {
+    return this.outbox.depth;
+  }
+
   private async transmit(destination: string, message: RelayMessage): Promise<void> {
     // The outbox transmits only while ready, and ready means connected.
     const { client } = this.session!;

@@ -29,6 +29,8 @@ export interface DispatcherOptions {
   /** Longest reply text, in characters (format.width). */
   width: number;
   mutes: MuteList;
+  /** Told every command's outcome (as audited), for /metrics. */
+  onOutcome?: (outcome: string, command: string | undefined) => void;
 }
 
 /** Where a message came from: the backend's name and the relay's own names there (its nick). */
@@ -73,6 +75,7 @@ export class Dispatcher {
       outcome: handled.outcome,
       reply: handled.lines[0],
     });
+    this.options.onOutcome?.(handled.outcome, handled.command?.name);
     const now = this.options.clock.now() / 1000;
     return handled.lines.map((text) => ({
       eventType: 'Reply',

@@ -42,18 +42,26 @@ export interface RequestSettings {
 }
 
 export class IcingaConnection {
-  readonly url: URL;
+  /**
+   * Every configured endpoint (an HA pair of masters), in order. Requests go to the current one;
+   * the event stream moves on with failover(), and other users follow it with use().
+   */
+  readonly urls: readonly URL[];
+  private current = 0;
   readonly authMethod: AuthMethod;
   private readonly dispatcher: Agent;
   private readonly headers: Record<string, string>;
-  private readonly basePath: string;
   private readonly requestTimeoutMs: number;
   private readonly clock: Clock;
 
-  constructor(url: string, settings: ConnectionSettings, clock: Clock = systemClock) {
-    this.url = new URL(url);
-    if (this.url.protocol !== 'https:') throw new Error(`Icinga2 API URL must start with https://, got ${url}`);
-    this.basePath = this.url.pathname.replace(/\/+$/, '');
+  constructor(url: string | readonly string[], settings: ConnectionSettings, clock: Clock = systemClock) {
+    const urls = typeof url === 'string' ? [url] : url;
+    if (urls.length === 0) throw new Error('no Icinga2 API URL given');
+    this.urls = urls.map((text) => {
+      const parsed = new URL(text);
+      if (parsed.protocol !== 'https:') throw new Error(`Icinga2 API URL must start with https://, got ${text}`);
+      return parsed;
+    });
     this.authMethod = settings.auth.method;
     this.requestTimeoutMs = settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.clock = clock;
@@ -86,12 +94,31 @@ export class IcingaConnection {
     });
   }
 
+  /** The endpoint requests go to now. */
+  get url(): URL {
+    return this.urls[this.current];
+  }
+
+  /** Moves to the next endpoint, round the list, and returns it. */
+  failover(): URL {
+    this.current = (this.current + 1) % this.urls.length;
+    return this.url;
+  }
+
+  /** Makes `url` (one of `urls`, compared by href) the current endpoint; false when it is not one of them. */
+  use(url: string | URL): boolean {
+    const href = new URL(url).href;
+    const index = this.urls.findIndex((candidate) => candidate.href === href);
+    if (index >= 0) this.current = index;
+    return index >= 0;
+  }
+
   /** Sends a request and returns the response with its body unread: the caller must consume or destroy it. */
   request(method: Dispatcher.HttpMethod, path: string, settings: RequestSettings = {}): Promise<Dispatcher.ResponseData> {
     const headers = settings.body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
     return this.dispatcher.request({
       origin: this.url.origin,
-      path: this.basePath + path,
+      path: this.url.pathname.replace(/\/+$/, '') + path,
       method,
       headers,
       body: settings.body === undefined ? null : JSON.stringify(settings.body),

@@ -44,6 +44,20 @@ function metadata(attrs: Record<string, unknown>): ObjectMetadata {
   return { groups: asLineList(attrs.groups), vars: asRecord(attrs.vars) ?? {} };
 }
 
+/** The hosts' or services' attributes; none when Icinga2 finds none (404 for exact names). Throws on other failures. */
+export async function queryObjects(
+  connection: Pick<IcingaConnection, 'apiRequest'>,
+  collection: 'hosts' | 'services',
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>[]> {
+  // GET with a JSON body: Icinga2 reads it like X-HTTP-Method-Override: GET (measured on 2.13).
+  const answer = await connection.apiRequest('GET', `/v1/objects/${collection}`, body);
+  if (answer.status === 404) return [];
+  if (answer.status !== 200) throw new IcingaHttpError(answer.status, answer.text);
+  const results = asRecord(answer.body)?.results;
+  return Array.isArray(results) ? results.map((result) => asRecord(asRecord(result)?.attrs) ?? {}) : [];
+}
+
 export class ObjectCache implements ObjectDirectory {
   private objects = new Map<string, ObjectMetadata>();
   /** Per object, how many Object* events were seen, so a slow re-read never overwrites a newer one. */
@@ -161,14 +175,8 @@ export class ObjectCache implements ObjectDirectory {
     }
   }
 
-  /** The objects' attributes; none when Icinga2 finds none (404 for exact names). */
-  private async query(collection: 'hosts' | 'services', body: Record<string, unknown>): Promise<Record<string, unknown>[]> {
-    // GET with a JSON body: Icinga2 reads it like X-HTTP-Method-Override: GET (measured on 2.13).
-    const answer = await this.options.connection.apiRequest('GET', `/v1/objects/${collection}`, body);
-    if (answer.status === 404) return [];
-    if (answer.status !== 200) throw new IcingaHttpError(answer.status, answer.text);
-    const results = asRecord(answer.body)?.results;
-    return Array.isArray(results) ? results.map((result) => asRecord(asRecord(result)?.attrs) ?? {}) : [];
+  private query(collection: 'hosts' | 'services', body: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+    return queryObjects(this.options.connection, collection, body);
   }
 
   private describe(error: unknown): string {

@@ -12,10 +12,16 @@ import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './ndjson.js';
  * Reads `POST /v1/events` and reconnects, with backoff, after every end: Icinga2 ends the stream
  * cleanly on each reload. The stream carries no keepalive bytes (idle 10+ minutes measured), so
  * besides TCP keepalive a periodic probe checks that Icinga2 answers and has not restarted.
+ *
+ * With several URLs (an HA pair of masters) an attempt that fails moves on to the next URL at
+ * once, round the list; only after every URL failed in a row does the backoff delay apply. A clean
+ * end (a reload) retries the same URL. `connection` is the endpoint currently used: the relay's
+ * other API users follow it (see Relay).
  */
 
 export interface EventStreamOptions {
-  url: string;
+  /** One URL, or several tried in order (HA masters). */
+  url: string | readonly string[];
   connection: ConnectionSettings;
   /** Icinga2 event types to subscribe to; each must be one of EVENT_TYPES. */
   types: readonly string[];
@@ -73,8 +79,11 @@ interface Attempt {
 }
 
 export class EventStream extends EventEmitter<EventStreamEvents> {
-  private readonly url: string;
   private readonly connection: IcingaConnection;
+  /** As configured, for logs and status. */
+  private readonly urls: readonly string[];
+  /** Failed attempts in a row on different URLs since the last backoff sleep. */
+  private failedInRound = 0;
   private readonly types: readonly string[];
   private readonly filter: string | undefined;
   private readonly maxLineBytes: number;
@@ -105,8 +114,8 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
         throw new Error(`unknown Icinga2 event type "${type}" (Icinga2 would accept it and send nothing); known types: ${EVENT_TYPES.join(', ')}`);
       }
     }
-    this.url = options.url;
-    this.connection = new IcingaConnection(this.url, options.connection, options.clock);
+    this.urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+    this.connection = new IcingaConnection(this.urls, options.connection, options.clock);
     this.types = [...options.types];
     this.filter = options.filter;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -123,6 +132,11 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
 
   get connected(): boolean {
     return this.isConnected;
+  }
+
+  /** The URL the stream uses now (or tries next). */
+  get url(): string {
+    return this.urls[this.connection.urls.indexOf(this.connection.url)];
   }
 
   start(): void {
@@ -154,13 +168,22 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
       if (attempts++ > 0) this.counts.reconnects++;
       const disconnect = await this.connectOnce();
       if (this.stopping) break;
-      const retryInMs = this.backoff.nextDelay();
-      const fields = { url: this.url, retryInMs };
+      const failedUrl = this.url;
+      const failover = disconnect.kind !== 'ended' && this.connection.urls.length > 1;
+      if (failover) this.failedInRound++;
+      // Another endpoint not yet tried in this round is tried at once.
+      const retryInMs = failover && this.failedInRound < this.connection.urls.length ? 0 : this.backoff.nextDelay();
+      if (retryInMs > 0) this.failedInRound = 0;
+      const fields = { url: failedUrl, retryInMs };
       if (disconnect.kind === 'auth' || disconnect.kind === 'tls') this.logger.error(disconnect.message, fields);
       else if (disconnect.kind === 'ended') this.logger.info(disconnect.message, fields);
       else this.logger.warn(disconnect.message, fields);
       this.emitStatus({ state: 'disconnected', kind: disconnect.kind, reason: disconnect.message, retryInMs });
-      await this.sleep(retryInMs);
+      if (failover) {
+        this.connection.failover();
+        this.logger.warn(`failing over to ${this.url}`, { from: failedUrl, retryInMs });
+      }
+      if (retryInMs > 0) await this.sleep(retryInMs);
     }
   }
 
@@ -178,6 +201,7 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
         throw new IcingaHttpError(response.statusCode, await response.body.text());
       }
       this.isConnected = true;
+      this.failedInRound = 0;
       this.backoff.connected();
       this.logger.info('event stream connected', { url: this.url, queue, types: this.types.join(',') });
       this.emitStatus({ state: 'connected', url: this.url, queue });

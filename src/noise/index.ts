@@ -27,7 +27,15 @@ export interface NoiseControlOptions extends NoiseConfig {
   /** Longest message text (format.width), for the summaries. */
   width: number;
   deliver: (destination: string, message: RelayMessage) => void;
+  /** Told how many events each stage kept from going out on their own, for /metrics. */
+  onCount?: (destination: string, kind: NoiseCount, events: number) => void;
 }
+
+/**
+ * `deduplicated`, `flapping`, `muted`: events dropped by that stage; `grouped`: events covered by
+ * a storm summary; `suppressed`: events counted into a rate-limit suppression notice.
+ */
+export type NoiseCount = 'deduplicated' | 'flapping' | 'muted' | 'grouped' | 'suppressed';
 
 /** A HARD StateChange waiting for its notification (dedup.keep: notification). */
 interface Held {
@@ -83,6 +91,7 @@ export class NoiseControl {
         return;
       }
       this.logger.debug('dropped a repeated report', { destination, eventType: message.eventType, object });
+      this.options.onCount?.(destination, 'deduplicated', 1);
       return;
     }
     // Anything new about the object goes out after the StateChange held for it, in order.
@@ -111,6 +120,7 @@ export class NoiseControl {
     const passed = noise.flapping.filter(message, now);
     if (passed === undefined) {
       this.logger.debug('held back a state change of a flapping object', { destination, object: objectOf(message) });
+      this.options.onCount?.(destination, 'flapping', 1);
       return;
     }
     const object = objectOf(passed);
@@ -119,6 +129,7 @@ export class NoiseControl {
     const problemWasShown = report?.recovery && (noise.inProblem.has(report.object) || this.mutes.problemShownBeforeMute(destination, report.object));
     if (mute && !problemWasShown) {
       this.logger.debug('muted', { destination, object, pattern: mute.pattern });
+      this.options.onCount?.(destination, 'muted', 1);
       return;
     }
     if (report?.recovery) {
@@ -146,12 +157,19 @@ export class NoiseControl {
     let noise = this.destinations.get(destination);
     if (!noise) {
       const { options, clock } = this;
-      const queue = new RateLimitedQueue(options, clock, (message) => options.deliver(destination, message));
+      const queue = new RateLimitedQueue(options, clock, (message) => {
+        if (message.fields.noise === 'suppressed') options.onCount?.(destination, 'suppressed', Number(message.fields.count) || 0);
+        options.deliver(destination, message);
+      });
       noise = {
         dedup: new Deduplicator(options.dedup, clock.now()),
         held: new Map(),
         flapping: new FlappingFilter(options.width),
-        storm: new StormGrouper(options.storm, options.width, clock, (outgoing) => queue.push(outgoing)),
+        storm: new StormGrouper(options.storm, options.width, clock, (outgoing) => {
+          const covered = countOf(outgoing.covers);
+          if (covered > 1) options.onCount?.(destination, 'grouped', covered);
+          queue.push(outgoing);
+        }),
         queue,
         inProblem: new Set(),
       };

@@ -13,7 +13,8 @@
  * added: their recovery must still come through, also after a restart. Problems that arrive
  * later are muted, never shown, so that list can only shrink.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../atomic-file.js';
 import type { Clock } from '../clock.js';
 import { patternMatcher } from '../glob.js';
 import type { Logger } from '../log.js';
@@ -142,10 +143,8 @@ export class MuteList {
     const file = this.options.stateFile;
     if (file === undefined) return true;
     const mutes = this.active().map(plain);
-    const temporary = `${file}.${process.pid}.tmp`;
     try {
-      writeFileSync(temporary, JSON.stringify({ version: STATE_VERSION, mutes }, null, 2) + '\n', { mode: 0o600 });
-      renameSync(temporary, file);
+      writeFileAtomically(file, JSON.stringify({ version: STATE_VERSION, mutes }, null, 2) + '\n');
       return true;
     } catch (error) {
       this.options.logger.error('cannot save the mutes; they last until the relay stops', { file, error });

@@ -12,6 +12,8 @@ async function printed(timestamps: 'auto' | 'always' | 'never', isTTY: boolean):
   const backend = new ConsoleBackend({ timestamps, output, now: () => new Date(2026, 10, 23, 9, 5, 7) });
   await backend.connect();
   t.same(backend.destinations, [CONSOLE_DESTINATION]);
+  t.equal(backend.connected, true, 'standard output is always there');
+  t.equal(backend.queueDepth, 0);
   await backend.send(CONSOLE_DESTINATION, message);
   await backend.close();
   return text;

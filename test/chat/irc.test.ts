@@ -94,11 +94,14 @@ t.test('after a server restart the relay reconnects, rejoins, and delivers every
   await backend.connect();
   for (const n of [1, 2]) await backend.send('irc:#ops', notice(`message ${n}`));
   await before.waitForMessages('#ops', 2);
+  t.equal(backend.connected, true, 'registered and in #ops');
 
   await server.stop();
   await logged(/WARN IRC connection lost/);
   await logged(/reconnecting to the IRC server later .*inMs=1000/);
+  t.equal(backend.connected, false, 'down with the server');
   for (let n = 3; n <= 12; n++) await backend.send('irc:#ops', notice(`message ${n}`));
+  t.equal(backend.queueDepth, 10, 'queued while down');
   await server.start();
   // The watcher is back in the channel before the relay is: the relay waits for the clock.
   const after = await person(t, server, { nick: 'watcher2' }, '#ops');
@@ -225,6 +228,7 @@ t.test('a channel that refuses the relay is retried; messages wait until every c
   const { backend, logged } = backendUnderTest(t, testIrcConfig(server.port, { channels: [{ name: '#ops' }, { name: '#locked', key: 'right-key' }] }), clock);
   await backend.connect();
   await logged(/ERROR the server refused to let us join .*channel=#locked numeric=475/);
+  t.equal(backend.connected, false, 'not connected until in every channel');
   await backend.send('irc:#ops', notice('waiting for #locked'));
 
   operator.raw('MODE #locked -k other-key');

@@ -394,10 +394,13 @@ t.test('a Web API outage: messages wait and then all arrive, in order; Socket Mo
     await backend.send('slack:#ops', relayMessage('before'));
     // Its echo's ack too: an ack cut off with the socket is Slack's cue to redeliver.
     await fake.waitFor(() => fake.posted.length === 1 && fake.unacked().length === 0, 'the first post, its echo acked');
+    t.equal(backend.connected, true, 'Web API ready and Socket Mode up');
 
     await fake.stop();
     for (const text of ['during 1', 'during 2', 'during 3']) await backend.send('slack:#ops', relayMessage(text));
     await driveUntil(clock, () => logged(logger, /sending failed, will retry .*destination=slack:#ops/), 'the retries to run out');
+    t.equal(backend.connected, false, 'Socket Mode is down');
+    t.ok(backend.queueDepth >= 1, 'messages wait in the queue');
     t.ok(logged(logger, /WARN chat.postMessage failed, retrying .*destination=slack:#ops .*attempt=1/), 'the post was retried first');
     t.ok(logged(logger, /INFO Slack Socket Mode connection ended, reconnecting .*reason="the websocket closed"/));
     t.ok(logged(logger, /WARN Slack Socket Mode connection failed, retrying .*reason="A request error occurred: fetch failed"/));
@@ -407,6 +410,8 @@ t.test('a Web API outage: messages wait and then all arrive, in order; Socket Mo
     t.same(textsIn(fake, 'C0OPS'), ['before', 'during 1', 'during 2', 'during 3']);
     fake.sendMessageEvent({ channel: 'C0OPS', user: 'U0ALICE', text: 'back' });
     await fake.waitFor(() => received.length === 1 && fake.unacked().length === 0, 'the message after the outage');
+    t.equal(backend.connected, true, 'up again');
+    t.equal(backend.queueDepth, 0);
   });
 
   t.test('from the start', async (t) => {

@@ -179,9 +179,11 @@ t.test('messages sent while the server is down arrive in order once it is back',
   await before.join(OPS, 'alice');
   await backend.send(`xmpp:${OPS}`, message('before the restart'));
   await before.waitForMessages(fromRelay(OPS), 1, WAIT_MS);
+  t.equal(backend.connected, true, 'online and in the room');
 
   await server.stop();
   await waitUntil(() => logged(/XMPP connection lost, will reconnect/).length > 0, WAIT_MS, 'the relay to notice');
+  t.equal(backend.connected, false, 'down with the server');
   t.match(logged(/XMPP connection error/).join('\n'), /system-shutdown/, 'the server said why');
   const texts = ['down 1', 'down 2', 'down 3', 'down 4', 'down 5'];
   for (const text of texts) {

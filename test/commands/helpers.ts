@@ -22,6 +22,8 @@ import type { Icinga2Instance, PasswordUser } from '../harness/icinga2.js';
 /** A chat backend that keeps what it is sent and lets a test write as if someone typed in chat. */
 export class FakeChatBackend implements ChatBackend {
   readonly sent: { destination: string; message: RelayMessage }[] = [];
+  /** What /healthz reports; a test may flip it. */
+  connected = true;
   private readonly handlers: ((message: IncomingMessage) => void)[] = [];
 
   constructor(

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from './daemon.js';
-import { freePort, makeCertificates } from './icinga2.js';
+import { freePorts, makeCertificates } from './icinga2.js';
 import { IrcTestClient } from './irc-client.js';
 import { watchProcess, type WatchedProcess } from '../helpers/process.js';
 
@@ -189,7 +189,8 @@ export async function startIrcd(options: IrcdOptions = {}): Promise<IrcdInstance
   const dir = await mkdtemp(join(tmpdir(), 'icinga-relay-ircd-'));
   const athemeDir = join(dir, 'atheme');
   mkdirSync(athemeDir);
-  const ports = { client: await freePort(), link: await freePort(), tls: options.tls ? await freePort() : undefined };
+  const [client, link, tls] = await freePorts(3);
+  const ports = { client, link, tls: options.tls ? tls : undefined };
   const linkPassword = `link-${Math.random().toString(36).slice(2)}`;
   if (options.tls) await makeCertificates(join(dir, 'certs'), 'irc-test-client');
   const inspircdConf = join(dir, 'inspircd.conf');

@@ -16,7 +16,7 @@ import { xml, type Element } from '@xmpp/client-core';
 import type { IqCaller } from '@xmpp/iq/caller.js';
 import { createXmppClient } from '../../src/chat/xmpp.js';
 import { stopChild } from './daemon.js';
-import { freePort, makeCertificates } from './icinga2.js';
+import { freePorts, makeCertificates } from './icinga2.js';
 
 const run = promisify(execFile);
 
@@ -114,8 +114,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   mkdirSync(certDir);
   const tls = options.tls ?? false;
   if (tls) await makeCertificates(certDir, 'unused-client');
-  const port = await freePort();
-  const directTlsPort = await freePort();
+  const [port, directTlsPort] = await freePorts(2);
   const configFile = join(dir, 'prosody.cfg.lua');
   writeFileSync(configFile, prosodyConfig(dir, port, tls, directTlsPort));
 

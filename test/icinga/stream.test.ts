@@ -593,3 +593,65 @@ t.test('IcingaConnection', async (t) => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+t.test('HA failover: several URLs', async (t) => {
+  const { freePort } = await import('../harness/icinga2.js');
+  const deadUrl = async () => `https://127.0.0.1:${await freePort()}`;
+  const backoff = { initialDelayMs: 1_000, maxDelayMs: 1_000 };
+
+  t.test('a failed first URL: the next one is tried at once, and the stream says which it uses', async (t) => {
+    const fake = await startFakeIcinga(t);
+    const dead = await deadUrl();
+    const h = makeStream(t, fake, { url: [dead, fake.url], backoff });
+    t.equal(h.stream.url, dead, 'starts with the first');
+    h.stream.start();
+    await connected(h, fake, 1);
+    t.equal(h.stream.url, fake.url);
+    t.match(disconnects(h), [{ kind: 'refused', retryInMs: 0 }], 'no backoff delay before another endpoint');
+    t.same(lastStatus(h), { state: 'connected', url: fake.url, queue: JSON.parse(fake.requests[1]!.body).queue });
+    t.match(h.logger.lines.join('\n'), new RegExp(`WARN failing over to ${escapeRegExp(fake.url)} from=${escapeRegExp(dead)} retryInMs=0`));
+  });
+
+  t.test('every URL failed: the backoff applies, then it comes back around to the first', async (t) => {
+    const fake = await startFakeIcinga(t);
+    const [first, second] = [await deadUrl(), await deadUrl()];
+    const h = makeStream(t, fake, { url: [first, second], backoff });
+    h.stream.start();
+    await waitForDisconnects(h, 2);
+    t.match(disconnects(h), [{ retryInMs: 0 }, { retryInMs: 1_000 }]);
+    t.equal(h.stream.url, first, 'back to the first after the round');
+    t.match(h.logger.lines.join('\n'), new RegExp(`failing over to ${escapeRegExp(second)}[^\\n]*\\n(.*\\n)*.*failing over to ${escapeRegExp(first)}`));
+    h.clock.advance(1_000);
+    // The new round goes through both URLs at once, then waits for the backoff again.
+    await waitForDisconnects(h, 4);
+    t.match(disconnects(h).slice(2), [{ retryInMs: 0 }, { retryInMs: 1_000 }], 'a new round: the second is tried at once again');
+    t.equal(h.stream.counters.reconnects, 3);
+  });
+
+  t.test('a clean end (a reload) retries the same URL', async (t) => {
+    const fake = await startFakeIcinga(t);
+    const other = await startFakeIcinga(t);
+    const h = makeStream(t, fake, { url: [fake.url, other.url], backoff });
+    h.stream.start();
+    const response = await connected(h, fake, 1);
+    response.end();
+    await waitForDisconnects(h, 1);
+    t.match(disconnects(h), [{ kind: 'ended', retryInMs: 1_000 }]);
+    t.equal(h.stream.url, fake.url);
+    t.notMatch(h.logger.lines.join('\n'), /failing over/);
+  });
+
+  t.test('IcingaConnection: failover() goes round the list, use() picks a known URL', async (t) => {
+    const connection = new IcingaConnection(['https://a.example:5665', 'https://b.example:5665/prefix/'], PASSWORD_AUTH);
+    t.teardown(() => connection.close());
+    t.equal(connection.url.host, 'a.example:5665');
+    t.equal(connection.failover().host, 'b.example:5665');
+    t.equal(connection.failover().host, 'a.example:5665');
+    t.equal(connection.use('https://b.example:5665/prefix/'), true);
+    t.equal(connection.url.host, 'b.example:5665');
+    t.equal(connection.use('https://c.example:5665'), false, 'an unknown URL changes nothing');
+    t.equal(connection.url.host, 'b.example:5665');
+    t.throws(() => new IcingaConnection([], PASSWORD_AUTH), /no Icinga2 API URL given/);
+    t.throws(() => new IcingaConnection(['https://a.example', 'http://b.example'], PASSWORD_AUTH), /must start with https:\/\//);
+  });
+});
