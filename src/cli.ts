@@ -13,7 +13,7 @@ import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './icinga/ndjson.js';
 import { DEFAULT_EVENT_TYPES, parseEventLine } from './icinga/event-types.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { Pipeline } from './pipeline.js';
-import { Relay } from './relay.js';
+import { Relay, SHUTDOWN_FLUSH_MS } from './relay.js';
 import { createRouter } from './router.js';
 import type { Templates } from './templates.js';
 
@@ -123,7 +123,12 @@ async function formatEvents(file: string | undefined, settings: FormatSettings, 
   return bad > 0 ? 1 : 0;
 }
 
-/** Runs until SIGTERM or SIGINT. SIGHUP re-reads the config; an invalid one leaves the running relay as it is. */
+/**
+ * Runs until SIGTERM or SIGINT, which stop reading events, give the outgoing queues up to
+ * SHUTDOWN_FLUSH_MS to drain, say goodbye and exit 0. SIGHUP re-reads the config: an invalid one
+ * leaves the running relay as it is; a valid one replaces it, keeping the chat connections whose
+ * config block did not change.
+ */
 async function runRelay(path: string | undefined, level: LogLevel | undefined, io: CliIo): Promise<number> {
   let loaded: LoadedConfig;
   try {
@@ -157,17 +162,26 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
           return;
         }
         logger.info('reloading the configuration');
-        await relay.stop();
-        logger = makeLogger(next);
-        relay = new Relay(next.config, { logger });
-        await relay.start();
+        const nextLogger = makeLogger(next);
+        try {
+          relay = await relay.replace(next.config, { logger: nextLogger });
+          logger = nextLogger;
+        } catch (error) {
+          logger.error('reload failed', { error });
+        }
       });
     };
     const shutdown = (signal: string) => {
       process.off('SIGHUP', reload);
       busy = busy.then(async () => {
         logger.info('stopping', { signal });
-        await relay.stop();
+        // The clock's timers do not keep the process alive: this does, while the queues drain.
+        const keepAlive = setInterval(() => {}, 1_000);
+        try {
+          await relay.stop({ flushMs: SHUTDOWN_FLUSH_MS });
+        } finally {
+          clearInterval(keepAlive);
+        }
         resolve(0);
       });
     };

@@ -4,9 +4,10 @@
  * What people write to the relay goes to the command dispatcher; its replies go back through the
  * backend the message came from, to where it was written.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { systemClock, type Clock, type Random } from './clock.js';
-import { DEFAULT_COMMANDS, DEFAULT_NOISE, type RelayConfig } from './config.js';
-import type { ChatBackend, IncomingMessage } from './chat/backend.js';
+import { DEFAULT_COMMANDS, DEFAULT_NOISE, type ChatConfig, type RelayConfig } from './config.js';
+import type { BackendDependencies, ChatBackend, IncomingMessage } from './chat/backend.js';
 import { createBackends } from './chat/registry.js';
 import { AccessControl, defaultAccess } from './commands/access.js';
 import { AuditLog } from './commands/audit.js';
@@ -32,7 +33,24 @@ export interface RelayDependencies {
   random?: Random;
   /** Instead of the backends the config names: for tests. */
   backends?: ChatBackend[];
+  /** Makes the backends the config names; src/chat/registry.ts unless a test says otherwise. */
+  createBackends?: (chat: ChatConfig, dependencies: BackendDependencies) => ChatBackend[];
+  /** Backends among `backends` that are connected already (carried over by replace()): start() does not connect them again. */
+  connected?: readonly ChatBackend[];
 }
+
+export interface StopOptions {
+  /**
+   * How long the backends that close may take to send what is still queued (the stream stops
+   * first, so nothing new arrives). 0, the default, closes at once.
+   */
+  flushMs?: number;
+  /** Backends that stay connected for the relay that replaces this one: neither flushed nor closed. */
+  keep?: readonly ChatBackend[];
+}
+
+/** How long SIGTERM waits for the outgoing queues to drain. */
+export const SHUTDOWN_FLUSH_MS = 5_000;
 
 export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSettings {
   const { auth } = icinga;
@@ -82,12 +100,18 @@ export class Relay {
   private readonly hardStates: HardStateStore;
   private readonly silence: SilenceWatch;
   private streamWasUp = false;
+  private readonly dependencies: RelayDependencies;
+  private readonly alreadyConnected: ReadonlySet<ChatBackend>;
+  /** Set by stop(): a backend carried over to the next relay no longer runs this one's commands. */
+  private stopped = false;
 
   constructor(config: RelayConfig, dependencies: RelayDependencies) {
     this.chat = config.chat;
     this.logger = dependencies.logger;
+    this.dependencies = dependencies;
+    this.alreadyConnected = new Set(dependencies.connected ?? []);
     const clock = dependencies.clock ?? systemClock;
-    this.backends = dependencies.backends ?? createBackends(config.chat, { logger: this.logger });
+    this.backends = dependencies.backends ?? (dependencies.createBackends ?? createBackends)(config.chat, { logger: this.logger });
     for (const backend of this.backends) {
       for (const destination of backend.destinations) this.backendByDestination.set(destination, backend);
     }
@@ -181,7 +205,11 @@ export class Relay {
       mutes: this.noise.mutes,
       onOutcome: (outcome, command) => this.metrics.commandOutcome(outcome, command),
     });
-    for (const backend of this.backends) backend.onMessage((message) => void this.handleMessage(backend, message));
+    for (const backend of this.backends) {
+      backend.onMessage((message) => {
+        if (!this.stopped) void this.handleMessage(backend, message);
+      });
+    }
     this.metrics = this.createMetrics();
     this.health = config.http
       ? new HealthServer({ ...config.http, sources: this.healthSources(), metrics: this.metrics, logger: this.logger.child('http') })
@@ -216,7 +244,9 @@ export class Relay {
   async start(): Promise<void> {
     this.audit.open();
     await Promise.all(
-      this.backends.map((backend) =>
+      this.backends
+        .filter((backend) => !this.alreadyConnected.has(backend))
+        .map((backend) =>
         backend.connect().catch((error: unknown) => this.logger.error('chat backend failed to connect', { backend: backend.name, error })),
       ),
     );
@@ -269,19 +299,61 @@ export class Relay {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops reading events first, then everything else; with `flushMs`, each closing backend first
+   * gets that long to send what it still has queued (what is left is logged), then says goodbye
+   * where its protocol has one (IRC QUIT, XMPP unavailable presence) in close().
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    this.stopped = true;
+    await this.stream.stop();
     await this.health?.stop();
     this.silence.stop();
     this.catchUp.stop();
     this.noise.close();
-    await this.stream.stop();
     this.objects?.stop();
     await this.actionsConnection.close();
     this.audit.close();
+    const keep = new Set(options.keep ?? []);
+    const closing = this.backends.filter((backend) => !keep.has(backend));
+    const flushMs = options.flushMs ?? 0;
     await Promise.all(
-      this.backends.map((backend) =>
-        backend.close().catch((error: unknown) => this.logger.warn('chat backend did not close cleanly', { backend: backend.name, error })),
-      ),
+      closing.map(async (backend) => {
+        if (flushMs > 0 && backend.flush) {
+          const unsent = await backend.flush(flushMs).catch((error: unknown) => {
+            this.logger.warn('chat backend failed to flush', { backend: backend.name, error });
+            return backend.queueDepth ?? 0;
+          });
+          if (unsent > 0) this.logger.warn('stopping with messages unsent', { backend: backend.name, unsent, flushMs });
+        }
+        await backend.close().catch((error: unknown) => this.logger.warn('chat backend did not close cleanly', { backend: backend.name, error }));
+      }),
     );
+  }
+
+  /**
+   * The relay for `config`, replacing this one (SIGHUP): a backend whose `chat.<name>` block is
+   * deep-equal to the running one carries over, connected, with its queue; the others are closed
+   * and made anew. Everything else (event stream, noise control, commands) starts afresh.
+   * Stops this relay and starts the new one.
+   */
+  async replace(config: RelayConfig, dependencies: RelayDependencies): Promise<Relay> {
+    const kept = this.backends.filter((backend) => {
+      const name = backend.name as keyof ChatConfig;
+      return config.chat[name] !== undefined && isDeepStrictEqual(this.chat[name], config.chat[name]);
+    });
+    const keptNames = new Set(kept.map((backend) => backend.name));
+    const changed = Object.fromEntries(Object.entries(config.chat).filter(([name]) => !keptNames.has(name))) as ChatConfig;
+    const create = dependencies.createBackends ?? this.dependencies.createBackends ?? createBackends;
+    // Made before this relay stops: a backend that cannot be made leaves the running relay as it is.
+    const created = create(changed, { logger: dependencies.logger });
+    const next = new Relay(config, { ...dependencies, createBackends: create, backends: [...kept, ...created], connected: kept });
+    this.logger.info('reloading: chat connections', {
+      kept: kept.map((backend) => backend.name).join(',') || 'none',
+      replaced: created.map((backend) => backend.name).join(',') || 'none',
+    });
+    await this.stop({ keep: kept });
+    await next.start();
+    return next;
   }
 }

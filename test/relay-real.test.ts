@@ -55,6 +55,7 @@ t.test('relays real events, reloads on SIGHUP, stops on SIGTERM', async (t) => {
   const connections = () => relay.stderr.filter((l) => l.includes('event stream connected')).length;
   for (let i = 0; i < 100 && connections() < 2; i++) await new Promise((r) => setTimeout(r, 100));
   t.equal(connections(), 2, 'the reloaded relay connected again');
+  t.match(relay.stderr.join('\n'), /reloading: chat connections kept=console replaced=none/, 'only format changed: the console backend carried over');
   await icinga.processCheckResult('web02!disk', 2, 'DISK CRITICAL - / is full and this text is longer than forty characters');
   const narrow = await relay.waitFor('stdout', /web02!disk/, EVENT_WAIT_MS);
   t.ok(narrow.length <= 40, `the new width applies: ${narrow}`);

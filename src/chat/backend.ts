@@ -50,6 +50,11 @@ export interface ChatBackend {
   readonly connected: boolean;
   /** Messages waiting in the backend's outgoing queue, over all destinations (for /metrics). */
   readonly queueDepth?: number;
+  /**
+   * Waits until the outgoing queue is empty or `deadlineMs` has passed, and resolves with the number
+   * of messages still unsent. For shutdown, before close(); absent when send() does not queue.
+   */
+  flush?(deadlineMs: number): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -544,6 +544,11 @@ export class IrcBackend implements ChatBackend {
     return this.ready;
   }
 
+  /** Waits for the outgoing queue to empty, at most `deadlineMs`; resolves with what is left unsent. */
+  flush(deadlineMs: number): Promise<number> {
+    return this.outbox.flush(deadlineMs);
+  }
+
   get queueDepth(): number {
     return this.outbox.depth;
   }

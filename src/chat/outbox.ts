@@ -53,6 +53,10 @@ export class Outbox {
   private timer: TimerHandle | undefined;
   private retrying = false;
   private closed = false;
+  /** Messages taken off a queue whose transmit has not settled yet. */
+  private sending = 0;
+  /** flush() calls waiting for the queues to empty. */
+  private readonly emptyWaiters = new Set<() => void>();
 
   constructor(private readonly options: OutboxOptions) {}
 
@@ -92,6 +96,31 @@ export class Outbox {
   close(): void {
     this.closed = true;
     this.options.clock.clearTimeout(this.timer);
+    for (const wake of [...this.emptyWaiters]) wake();
+  }
+
+  /**
+   * Resolves once every queued message has been sent, or `deadlineMs` later on the injected clock,
+   * whichever comes first, with the number of messages still unsent (0 when all went). Sending goes
+   * on as usual meanwhile: through the token bucket, and only while ready. For shutdown, before close().
+   */
+  flush(deadlineMs: number): Promise<number> {
+    if (this.isEmpty() || this.closed) return Promise.resolve(this.depth);
+    return new Promise<number>((resolve) => {
+      const done = () => {
+        this.options.clock.clearTimeout(timer);
+        this.emptyWaiters.delete(done);
+        const unsent = this.depth;
+        if (unsent > 0) this.options.logger.warn('messages left unsent at the flush deadline', { unsent, deadlineMs });
+        resolve(unsent);
+      };
+      const timer = this.options.clock.setTimeout(done, deadlineMs);
+      this.emptyWaiters.add(done);
+    });
+  }
+
+  private isEmpty(): boolean {
+    return this.depth === 0 && this.sending === 0;
   }
 
   private bucket(destination: string): TokenBucket {
@@ -160,18 +189,22 @@ export class Outbox {
     const droppedCount = queue.dropped;
     // Taken off the queue before the send, so an overflow during the send cannot drop it.
     const message = droppedCount > 0 ? droppedNotice(droppedCount, queue.firstDropAt, this.options.capacity) : queue.messages.shift()!;
+    this.sending++;
     try {
       await this.options.transmit(destination, message);
     } catch (error) {
       if (droppedCount === 0) queue.messages.unshift(message);
       this.options.logger.warn('sending failed, will retry', { destination, error });
       return false;
+    } finally {
+      this.sending--;
     }
     if (droppedCount > 0) {
       this.options.logger.warn('messages were dropped from a full queue', { destination, dropped: droppedCount });
       queue.dropped -= droppedCount;
       if (queue.dropped > 0) queue.firstDropAt = this.options.clock.now();
     }
+    if (this.emptyWaiters.size > 0 && this.isEmpty()) for (const wake of [...this.emptyWaiters]) wake();
     return true;
   }
 }

@@ -216,6 +216,11 @@ export class SlackBackend implements ChatBackend {
     return this.outbox.isReady && this.socketUp;
   }
 
+  /** Waits for the outgoing queue to empty, at most `deadlineMs`; resolves with what is left unsent. */
+  flush(deadlineMs: number): Promise<number> {
+    return this.outbox.flush(deadlineMs);
+  }
+
   get queueDepth(): number {
     return this.outbox.depth;
   }

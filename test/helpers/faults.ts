@@ -1,0 +1,99 @@
+/**
+ * Helpers for the fault tests (test/faults): a TCP proxy that can stop forwarding without
+ * closing, and a relay config built from explicit URLs and keys.
+ */
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { parseConfig, type RelayConfig } from '../../src/config.js';
+import type { PasswordUser } from '../harness/icinga2.js';
+
+/** A TCP proxy to 127.0.0.1:`targetPort`. */
+export interface BlackholeProxy {
+  port: number;
+  /** Connections accepted so far. */
+  accepted: number;
+  /** From now on nothing is forwarded in either direction, on open and on new connections; nothing is closed. */
+  blackhole(): void;
+  /** New connections forward again; the ones held during the blackhole are closed. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startBlackholeProxy(targetPort: number): Promise<BlackholeProxy> {
+  const sockets = new Set<Socket>();
+  const frozen = new Set<Socket>();
+  let holding = false;
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      sockets.delete(socket);
+      frozen.delete(socket);
+    });
+  };
+  const server: Server = createServer((client) => {
+    proxy.accepted++;
+    track(client);
+    if (holding) {
+      // Accepted, never answered.
+      frozen.add(client);
+      return;
+    }
+    const upstream = createConnection({ host: '127.0.0.1', port: targetPort });
+    track(upstream);
+    const pipe = (from: Socket, to: Socket) => {
+      from.on('data', (data) => {
+        if (!frozen.has(from)) to.write(data);
+      });
+      from.on('end', () => {
+        if (!frozen.has(from)) to.end();
+      });
+      from.on('close', () => {
+        if (!frozen.has(from)) to.destroy();
+      });
+    };
+    pipe(client, upstream);
+    pipe(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy: BlackholeProxy = {
+    port: (server.address() as AddressInfo).port,
+    accepted: 0,
+    blackhole() {
+      holding = true;
+      for (const socket of sockets) frozen.add(socket);
+    },
+    restore() {
+      holding = false;
+      for (const socket of [...frozen]) socket.destroy();
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  return proxy;
+}
+
+export interface FaultConfig {
+  urls: string[];
+  caFile: string;
+  user: PasswordUser;
+  /** Further keys of the icinga section, as YAML lines without indentation. */
+  icinga?: string[];
+  /** Further top-level YAML. */
+  extra?: string;
+}
+
+export function faultRelayConfig(options: FaultConfig): RelayConfig {
+  const yaml = [
+    'icinga:',
+    `  url: [${options.urls.join(', ')}]`,
+    `  ca_file: ${options.caFile}`,
+    `  username: ${options.user.username}`,
+    '  password: ${PASSWORD}',
+    '  reconnect: { min: 1s, max: 2s }',
+    ...(options.icinga ?? []).map((line) => `  ${line}`),
+    options.extra ?? '',
+  ].join('\n');
+  return parseConfig(yaml, { env: { PASSWORD: options.user.password } }).config;
+}
