@@ -1,13 +1,12 @@
 import type { Formatter } from './types.js';
 import { formatGeneric } from './generic.js';
 import {
+  checkOutput,
   asLine,
   asRecord,
-  asText,
   buildMessage,
   currentStateName,
   eventCheckable,
-  firstLine,
   stateSeverity,
   stateTypeName,
 } from './common.js';
@@ -20,7 +19,7 @@ export const formatCheckResult: Formatter = (event, context) => {
   const state = currentStateName(event, target);
   // CheckResult has no top-level state_type; the result records the one it led to.
   const stateType = stateTypeName(asRecord(checkResult?.vars_after)?.state_type);
-  const output = firstLine(asText(checkResult?.output) ?? '');
+  const output = checkOutput(checkResult);
   return buildMessage(event, context, {
     severity: stateSeverity(state),
     target,

@@ -154,6 +154,11 @@ export function asLine(value: unknown): string | undefined {
   return text === undefined ? undefined : oneLine(text) || undefined;
 }
 
+/** The first line of a check result's plugin output; '' when there is none. */
+export function checkOutput(checkResult: unknown): string {
+  return firstLine(asText(asRecord(checkResult)?.output) ?? '');
+}
+
 /** The first line with any content, cleaned: plugins put the summary there, details below. */
 export function firstLine(text: string): string {
   // Plugin output can run to megabytes; only the lines up to the first with content matter.

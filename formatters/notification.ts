@@ -2,14 +2,12 @@ import type { Severity } from '../src/message.js';
 import type { Formatter } from './types.js';
 import { formatGeneric } from './generic.js';
 import {
+  checkOutput,
   asLine,
   asLineList,
-  asRecord,
-  asText,
   buildMessage,
   currentStateName,
   eventCheckable,
-  firstLine,
   joinPresent,
   stateSeverity,
 } from './common.js';
@@ -26,7 +24,7 @@ export const formatNotification: Formatter = (event, context) => {
   const state = currentStateName(event, target);
   const author = asLine(event.author);
   const comment = asLine(event.text);
-  const output = firstLine(asText(asRecord(event.check_result)?.output) ?? '');
+  const output = checkOutput(event.check_result);
   const users = asLineList(event.users).join(', ');
   const detail = comment !== undefined ? joinPresent([author, comment], ': ') : output;
   return buildMessage(event, context, {

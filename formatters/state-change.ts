@@ -1,13 +1,12 @@
 import type { Formatter } from './types.js';
 import { formatGeneric } from './generic.js';
 import {
+  checkOutput,
   asNumber,
   asRecord,
-  asText,
   buildMessage,
   currentStateName,
   eventCheckable,
-  firstLine,
   humanizeSpan,
   joinPresent,
   serviceScaleStateName,
@@ -28,7 +27,7 @@ export const formatStateChange: Formatter = (event, context) => {
   const stateType = stateTypeName(event.state_type);
   const previousState = stateBefore(checkResult, stateType, target.service === undefined, state);
   const previousDuration = humanizeSpan(context.previousStateSince, asNumber(event.timestamp));
-  const output = firstLine(asText(checkResult?.output) ?? '');
+  const output = checkOutput(checkResult);
   const stateLabel = joinPresent([state ?? 'State change', stateType === 'SOFT' ? '(soft)' : undefined], ' ');
   return buildMessage(event, context, {
     severity: stateSeverity(state),

@@ -30,7 +30,7 @@ import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import type { ChatBackend, IncomingMessage } from './backend.js';
 import { plainText, renderIrcLines, textBudget } from './irc-render.js';
-import { Outbox } from './outbox.js';
+import { connectionOutbox, type Outbox } from './outbox.js';
 
 export interface IrcBackendDependencies {
   logger: Logger;
@@ -230,9 +230,7 @@ export class IrcBackend implements ChatBackend {
     this.nick = config.nick;
     this.destinations = config.channels.map((channel) => DESTINATION_PREFIX + channel.name);
     this.backoff = new Backoff({ initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs }, this.clock, this.random);
-    this.outbox = new Outbox({
-      capacity: config.queueSize,
-      rateLimit: config.rate,
+    this.outbox = connectionOutbox(config, {
       bucketKey: () => 'connection',
       transmit: (destination, message) => this.transmit(destination, message),
       clock: this.clock,

@@ -7,6 +7,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
+import type { ChatConnectionConfig } from '../config.js';
 import { TokenBucket, type RateLimit } from './token-bucket.js';
 
 export interface OutboxOptions {
@@ -207,4 +208,12 @@ export class Outbox {
     if (this.emptyWaiters.size > 0 && this.isEmpty()) for (const wake of [...this.emptyWaiters]) wake();
     return true;
   }
+}
+
+/** The outbox of a networked backend, bounded and paced by its config block's `queue_size` and `rate`. */
+export function connectionOutbox(
+  config: ChatConnectionConfig,
+  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger'>,
+): Outbox {
+  return new Outbox({ capacity: config.queueSize, rateLimit: config.rate, ...parts });
 }

@@ -30,7 +30,7 @@ import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import type { ChatBackend, IncomingMessage } from './backend.js';
-import { Outbox } from './outbox.js';
+import { connectionOutbox, type Outbox } from './outbox.js';
 import { renderSlackMessage, unescapeSlackText } from './slack-render.js';
 
 export interface SlackDependencies {
@@ -159,9 +159,7 @@ export class SlackBackend implements ChatBackend {
     this.socket = new SocketModeClient({ appToken: config.appToken, autoReconnectEnabled: false, clientOptions, logger });
     this.socket.on('slack_event', (envelope: SocketModeEnvelope) => void this.receive(envelope));
     this.socket.on('disconnected', () => this.socketDown('the websocket closed'));
-    this.outbox = new Outbox({
-      capacity: config.queueSize,
-      rateLimit: config.rate,
+    this.outbox = connectionOutbox(config, {
       bucketKey: (destination) => destination,
       transmit: (destination, message) => this.post(destination, message),
       clock: this.clock,

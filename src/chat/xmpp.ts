@@ -27,7 +27,7 @@ import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import type { ChatBackend, IncomingMessage } from './backend.js';
-import { Outbox } from './outbox.js';
+import { connectionOutbox, type Outbox } from './outbox.js';
 
 const NS_STARTTLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const NS_MUC = 'http://jabber.org/protocol/muc';
@@ -207,9 +207,7 @@ export class XmppBackend implements ChatBackend {
       this.rooms.set(room.jid, { ...room, nick: config.nick, joined: false, occupants: new Map(), warnedHiddenJids: false, rejoinBackoff: backoff() });
     }
     this.destinations = config.rooms.map((room) => DESTINATION_PREFIX + room.jid);
-    this.outbox = new Outbox({
-      capacity: config.queueSize,
-      rateLimit: config.rate,
+    this.outbox = connectionOutbox(config, {
       bucketKey: () => 'connection',
       transmit: (destination, message) => this.transmit(destination, message),
       clock: this.clock,
