@@ -16,7 +16,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asNumber, asRecord, asText, eventCheckable, currentStateName, firstLine, stateSeverity } from '../formatters/common.js';
 import { writeFileAtomically } from './atomic-file.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, Random, TimerHandle } from './clock.js';
+import { Backoff, type BackoffOptions } from './icinga/backoff.js';
 import type { IcingaConnection } from './icinga/connection.js';
 import type { IcingaEvent } from './icinga/event-types.js';
 import { queryObjects } from './icinga/object-cache.js';
@@ -270,6 +271,9 @@ export interface CatchUpOptions {
   clock: Clock;
   logger: Logger;
   width: number;
+  /** Delays between attempts after a failed reading (doubling, with jitter); the stream's reconnect settings in the relay. */
+  retry?: Pick<BackoffOptions, 'initialDelayMs' | 'maxDelayMs'>;
+  random?: Random;
 }
 
 const HARD = 1;
@@ -289,9 +293,15 @@ function eventObject(event: IcingaEvent): string | undefined {
 export class CatchUp {
   private held: IcingaEvent[] | undefined;
   private running: Promise<void> | undefined;
-  private runs = 0;
+  /** Whether a reading has succeeded yet: the first one reports the time the relay was stopped. */
+  private caughtUp = false;
+  private readonly retryBackoff: Backoff;
+  private retryTimer: TimerHandle | undefined;
 
-  constructor(private readonly options: CatchUpOptions) {}
+  constructor(private readonly options: CatchUpOptions) {
+    // healthyAfterMs 0: one good reading and the next failure starts from the shortest delay again.
+    this.retryBackoff = new Backoff({ ...options.retry, healthyAfterMs: 0 }, options.clock, options.random ?? Math.random);
+  }
 
   get catchingUp(): boolean {
     return this.held !== undefined;
@@ -317,6 +327,9 @@ export class CatchUp {
    * for it, then runs. Never rejects.
    */
   run(downSince?: number): Promise<void> {
+    // A reconnect's catch-up covers the gap a pending retry would have.
+    this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     // Live events are held from now on, also while an earlier catch-up finishes.
     this.held ??= [];
     const previous = this.running ?? Promise.resolve();
@@ -327,25 +340,36 @@ export class CatchUp {
     return next;
   }
 
-  /** Ends a catch-up that waits for an answer: held events go on. */
+  /** Ends a catch-up that waits for an answer (held events go on) and a pending retry. */
   stop(): void {
+    this.options.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.releaseHeld(new Map());
     this.options.store.flush();
   }
 
   private async catchUp(downSince: number | undefined): Promise<void> {
     const { store, logger, clock } = this.options;
-    const first = this.runs++ === 0;
+    const first = !this.caughtUp;
     this.held ??= [];
     let current: CurrentState[];
     try {
       current = await this.options.read();
     } catch (error) {
-      logger.warn('cannot read the current states; changes during the gap go unreported', { error });
+      if (this.held === undefined) return; // stopped meanwhile
+      // Live events go on meanwhile and update the saved states, so the retry reports only the rest.
+      const retryInMs = this.retryBackoff.nextDelay();
+      logger.warn('cannot read the current states; the gap is reported after a retry', { error, retryInMs });
       this.releaseHeld(new Map());
+      this.retryTimer = clock.setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.run(downSince);
+      }, retryInMs);
       return;
     }
     if (this.held === undefined) return; // stopped meanwhile
+    this.caughtUp = true;
+    this.retryBackoff.connected();
     const reading = new Map(current.map((state) => [state.object, state]));
     // Per object, the newest hard state a held event reports: at least as new as the reading, it wins.
     const newer = new Set<string>();

@@ -13,7 +13,7 @@ import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './icinga/ndjson.js';
 import { DEFAULT_EVENT_TYPES, parseEventLine } from './icinga/event-types.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { Pipeline } from './pipeline.js';
-import { Relay, SHUTDOWN_FLUSH_MS } from './relay.js';
+import { Relay } from './relay.js';
 import { createRouter } from './router.js';
 import type { Templates } from './templates.js';
 
@@ -125,7 +125,7 @@ async function formatEvents(file: string | undefined, settings: FormatSettings, 
 
 /**
  * Runs until SIGTERM or SIGINT, which stop reading events, give the outgoing queues up to
- * SHUTDOWN_FLUSH_MS to drain, say goodbye and exit 0. SIGHUP re-reads the config: an invalid one
+ * shutdown.flush (5 s by default) to drain, say goodbye and exit 0. SIGHUP re-reads the config: an invalid one
  * leaves the running relay as it is; a valid one replaces it, keeping the chat connections whose
  * config block did not change.
  */
@@ -178,7 +178,7 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
         // The clock's timers do not keep the process alive: this does, while the queues drain.
         const keepAlive = setInterval(() => {}, 1_000);
         try {
-          await relay.stop({ flushMs: SHUTDOWN_FLUSH_MS });
+          await relay.stop({ flushMs: relay.shutdownFlushMs });
         } finally {
           clearInterval(keepAlive);
         }

@@ -43,6 +43,8 @@ export interface IcingaConfig {
   filter?: string;
   maxLineBytes: number;
   probeIntervalMs: number;
+  /** How long one API request (a probe, a catch-up read, a command's action) may take. */
+  requestTimeoutMs: number;
   reconnect: { minMs: number; maxMs: number };
 }
 
@@ -182,6 +184,12 @@ export interface StateConfig {
   dir: string;
 }
 
+/** What SIGTERM does (src/relay.ts stop()). */
+export interface ShutdownConfig {
+  /** How long the outgoing queues may take to drain before the goodbye; keep it below the unit's TimeoutStopSec. */
+  flushMs: number;
+}
+
 /** Silence detection (src/silence.ts). */
 export interface SilenceConfig {
   afterMs: number;
@@ -239,6 +247,7 @@ export interface RelayConfig {
   noise?: NoiseConfig;
   /** Absent when the file has no http section: no /healthz or /metrics listener. */
   http?: HttpConfig;
+  shutdown: ShutdownConfig;
 }
 
 /** The /healthz and /metrics listener (src/health.ts). */
@@ -723,6 +732,7 @@ function configSchema(context: SchemaContext) {
     filter: text('an Icinga2 filter expression').optional(),
     max_line_bytes: z.int({ error: expecting('a positive whole number of bytes') }).positive().default(8 * 1024 * 1024),
     probe_interval: duration.prefault('60s'),
+    request_timeout: duration.prefault('10s'),
     reconnect,
   })
     .superRefine(
@@ -741,6 +751,7 @@ function configSchema(context: SchemaContext) {
         ...(keys.filter !== undefined && { filter: keys.filter }),
         maxLineBytes: keys.max_line_bytes,
         probeIntervalMs: keys.probe_interval,
+        requestTimeoutMs: keys.request_timeout,
         reconnect: keys.reconnect,
       }),
     );
@@ -984,8 +995,11 @@ function configSchema(context: SchemaContext) {
   })
     .transform((keys): SilenceConfig => ({ afterMs: keys.after, notify: keys.notify }))
     .optional();
+  const shutdown = optionalSection({
+    flush: duration.prefault('5s'),
+  }).transform((keys): ShutdownConfig => ({ flushMs: keys.flush }));
 
-  return section({ icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence }).superRefine((config, ctx) => {
+  return section({ icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown }).superRefine((config, ctx) => {
     // The relay sends only where a backend is configured: a route to anywhere else would lose alerts without a word.
     const configured = chatDestinations(config.chat);
     config.routes?.forEach((route, index) =>

@@ -40,6 +40,25 @@ export function healthReport(sources: HealthSources): HealthReport {
   return { healthy, stream: { connected: sources.stream.connected, url: sources.stream.url }, backends };
 }
 
+/**
+ * Feeds a prom-client Counter from running totals kept elsewhere: each scrape adds what a source's
+ * total grew by since the last one. Keyed by source and label set, so a source that is replaced
+ * (a chat backend made anew on reload) starts from its own zero.
+ */
+function runningTotals() {
+  const seen = new WeakMap<object, Map<string, number>>();
+  return {
+    add<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>, source: object, total: number): void {
+      let bySource = seen.get(source);
+      if (!bySource) seen.set(source, (bySource = new Map()));
+      const key = JSON.stringify(labels);
+      const delta = total - (bySource.get(key) ?? 0);
+      if (delta > 0) counter.inc(labels, delta);
+      bySource.set(key, total);
+    },
+  };
+}
+
 /** Seconds from an event's Icinga2 timestamp to its delivery. */
 export const LAG_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
 
@@ -51,7 +70,6 @@ export class RelayMetrics {
   private readonly eventsIn: Counter<'type'>;
   private readonly messagesOut: Counter<'destination' | 'result'>;
   private readonly noise: Counter<'destination' | 'kind'>;
-  private readonly reconnects: Counter<'component'>;
   private readonly commands: Counter<'outcome' | 'command'>;
   private readonly lag: Histogram<'destination'>;
 
@@ -70,7 +88,6 @@ export class RelayMetrics {
       labelNames: ['destination', 'kind'],
       registers,
     });
-    this.reconnects = new Counter({ name: `${PREFIX}reconnects_total`, help: 'Connection attempts after a lost or failed connection, by component', labelNames: ['component'], registers });
     this.commands = new Counter({ name: `${PREFIX}commands_total`, help: 'Chat commands by outcome (as audited) and command', labelNames: ['outcome', 'command'], registers });
     this.lag = new Histogram({
       name: `${PREFIX}delivery_lag_seconds`,
@@ -80,18 +97,39 @@ export class RelayMetrics {
       registers,
     });
 
-    const skipped = { malformed: 0, overlong: 0 };
+    // The stream and the backends keep running totals; these counters take what was added since the last scrape.
+    const skipped = runningTotals();
     new Counter({
       name: `${PREFIX}stream_lines_skipped_total`,
       help: 'Lines of the Icinga2 event stream skipped, by reason (malformed, overlong)',
       labelNames: ['reason'],
       registers,
       collect() {
-        const counters = sources.stream.counters;
-        for (const reason of ['malformed', 'overlong'] as const) {
-          const delta = counters[reason] - skipped[reason];
-          if (delta > 0) this.inc({ reason }, delta);
-          skipped[reason] = counters[reason];
+        for (const reason of ['malformed', 'overlong'] as const) skipped.add(this, { reason }, sources.stream, sources.stream.counters[reason]);
+      },
+    });
+    const reconnects = runningTotals();
+    new Counter({
+      name: `${PREFIX}reconnects_total`,
+      help: 'Connection attempts after a lost or failed connection, by component (icinga, or the chat backend\'s name)',
+      labelNames: ['component'],
+      registers,
+      collect() {
+        reconnects.add(this, { component: 'icinga' }, sources.stream, sources.stream.counters.reconnects);
+        for (const backend of sources.backends) {
+          if (backend.counters) reconnects.add(this, { component: backend.name }, backend, backend.counters.reconnects);
+        }
+      },
+    });
+    const dropped = runningTotals();
+    new Counter({
+      name: `${PREFIX}messages_dropped_total`,
+      help: "Messages dropped from a chat backend's full outgoing queue (a notice in the room says how many)",
+      labelNames: ['backend'],
+      registers,
+      collect() {
+        for (const backend of sources.backends) {
+          if (backend.counters) dropped.add(this, { backend: backend.name }, backend, backend.counters.droppedMessages);
         }
       },
     });
@@ -136,10 +174,6 @@ export class RelayMetrics {
 
   noiseCount(destination: string, kind: NoiseCount, events: number): void {
     if (events > 0) this.noise.inc({ destination, kind }, events);
-  }
-
-  reconnect(component: string): void {
-    this.reconnects.inc({ component });
   }
 
   commandOutcome(outcome: string, command: string | undefined): void {

@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { systemClock, type Clock, type Random } from './clock.js';
-import { DEFAULT_COMMANDS, DEFAULT_NOISE, type ChatConfig, type RelayConfig } from './config.js';
+import { DEFAULT_COMMANDS, DEFAULT_NOISE, type ChatConfig, type NoiseConfig, type RelayConfig } from './config.js';
 import type { BackendDependencies, ChatBackend, IncomingMessage } from './chat/backend.js';
 import { createBackends } from './chat/registry.js';
 import { AccessControl, defaultAccess } from './commands/access.js';
@@ -21,7 +21,7 @@ import { OBJECT_EVENT_TYPES, ObjectCache } from './icinga/object-cache.js';
 import { EventStream } from './icinga/stream.js';
 import type { Logger } from './log.js';
 import type { RelayMessage } from './message.js';
-import { NoiseControl } from './noise/index.js';
+import { NoiseControl, type NoiseCount } from './noise/index.js';
 import { Pipeline } from './pipeline.js';
 import { CatchUp, HardStateStore, readCurrentStates } from './catchup.js';
 import { SilenceWatch } from './silence.js';
@@ -37,25 +37,28 @@ export interface RelayDependencies {
   createBackends?: (chat: ChatConfig, dependencies: BackendDependencies) => ChatBackend[];
   /** Backends among `backends` that are connected already (carried over by replace()): start() does not connect them again. */
   connected?: readonly ChatBackend[];
+  /** Noise control carried over by replace() when the noise settings did not change. */
+  noise?: NoiseControl;
 }
 
 export interface StopOptions {
   /**
    * How long the backends that close may take to send what is still queued (the stream stops
-   * first, so nothing new arrives). 0, the default, closes at once.
+   * first, so nothing new arrives); what noise control holds back is let out first (see
+   * NoiseControl.flush). 0, the default, closes at once and only logs what was waiting.
    */
   flushMs?: number;
   /** Backends that stay connected for the relay that replaces this one: neither flushed nor closed. */
   keep?: readonly ChatBackend[];
+  /** Noise control goes on in the relay that replaces this one: left running. */
+  keepNoise?: boolean;
 }
-
-/** How long SIGTERM waits for the outgoing queues to drain. */
-export const SHUTDOWN_FLUSH_MS = 5_000;
 
 export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSettings {
   const { auth } = icinga;
   return {
     caPem: icinga.ca,
+    requestTimeoutMs: icinga.requestTimeoutMs,
     auth:
       auth.kind === 'password'
         ? { method: 'password', username: auth.username, password: auth.password }
@@ -77,6 +80,10 @@ export class Relay {
   private readonly pipeline: Pipeline;
   private readonly logger: Logger;
   private readonly chat: RelayConfig['chat'];
+  /** What decides whether replace() can carry noise control over. */
+  private readonly noiseSettings: { noise: NoiseConfig; width: number };
+  /** How long SIGTERM lets the outgoing queues drain (shutdown.flush). */
+  readonly shutdownFlushMs: number;
   /**
    * For the commands' actions and the object cache; the event stream has its own, which it closes
    * and reopens. With several Icinga2 URLs it follows the stream: each time the stream connects,
@@ -107,6 +114,8 @@ export class Relay {
 
   constructor(config: RelayConfig, dependencies: RelayDependencies) {
     this.chat = config.chat;
+    this.noiseSettings = { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width };
+    this.shutdownFlushMs = config.shutdown.flushMs;
     this.logger = dependencies.logger;
     this.dependencies = dependencies;
     this.alreadyConnected = new Set(dependencies.connected ?? []);
@@ -165,6 +174,8 @@ export class Relay {
       clock,
       logger: this.logger.child('catchup'),
       width: config.format.width,
+      retry: backoff,
+      random,
     });
     this.silence = new SilenceWatch({
       afterMs: config.silence?.afterMs ?? 120_000,
@@ -182,15 +193,12 @@ export class Relay {
       void this.catchUp.run(downSince);
     });
 
-    this.noise = new NoiseControl(
-      {
-        ...(config.noise ?? DEFAULT_NOISE),
-        width: config.format.width,
-        deliver: (destination, message) => this.deliver(destination, message),
-        onCount: (destination, kind, events) => this.metrics.noiseCount(destination, kind, events),
-      },
-      { clock, logger: this.logger.child('noise') },
-    );
+    const deliver = (destination: string, message: RelayMessage) => this.deliver(destination, message);
+    const onCount = (destination: string, kind: NoiseCount, events: number) => this.metrics.noiseCount(destination, kind, events);
+    this.noise =
+      dependencies.noise ??
+      new NoiseControl({ ...this.noiseSettings.noise, width: config.format.width, deliver, onCount }, { clock, logger: this.logger.child('noise') });
+    this.noise.retarget(deliver, onCount);
     const settings = config.commands ?? DEFAULT_COMMANDS;
     this.audit = new AuditLog({ file: settings.auditFile, logger: this.logger.child('audit'), clock });
     this.commands = new Dispatcher({
@@ -218,16 +226,13 @@ export class Relay {
 
   // ---------------------------------------------------------------- health and metrics (src/health.ts)
   private healthSources() {
-    return { stream: this.stream, backends: this.backends };
+    return { stream: this.stream, backends: this.backends, noiseQueueDepth: () => this.noise.queueDepth };
   }
 
   /** Before the noise and command callbacks can fire: they only run once events or messages arrive. */
   private createMetrics(): RelayMetrics {
     const metrics = new RelayMetrics(this.healthSources());
     this.stream.on('event', (event) => metrics.eventReceived(event.type));
-    this.stream.on('status', (status) => {
-      if (status.state === 'disconnected') metrics.reconnect('icinga');
-    });
     return metrics;
   }
 
@@ -271,9 +276,14 @@ export class Relay {
 
   /** What noise control lets out, to the backend that serves the destination. */
   private deliver(destination: string, message: RelayMessage): void {
-    this.backendByDestination
-      .get(destination)
-      ?.send(destination, message)
+    const backend = this.backendByDestination.get(destination);
+    if (!backend) {
+      // Only after a reload that removed the destination while noise control still held messages for it.
+      this.logger.warn('dropped a message for a destination no longer configured', { destination, eventType: message.eventType });
+      return;
+    }
+    backend
+      .send(destination, message)
       .then(
         () => this.metrics.messageSent(destination, true, this.lagOf(message)),
         (error: unknown) => {
@@ -310,13 +320,17 @@ export class Relay {
     await this.health?.stop();
     this.silence.stop();
     this.catchUp.stop();
-    this.noise.close();
+    const flushMs = options.flushMs ?? 0;
+    // Noise control kept by the next relay goes on; otherwise what it holds goes out now (SIGTERM) or is logged.
+    if (!options.keepNoise) {
+      if (flushMs > 0) this.noise.flush();
+      else this.noise.close();
+    }
     this.objects?.stop();
     await this.actionsConnection.close();
     this.audit.close();
     const keep = new Set(options.keep ?? []);
     const closing = this.backends.filter((backend) => !keep.has(backend));
-    const flushMs = options.flushMs ?? 0;
     await Promise.all(
       closing.map(async (backend) => {
         if (flushMs > 0 && backend.flush) {
@@ -334,8 +348,9 @@ export class Relay {
   /**
    * The relay for `config`, replacing this one (SIGHUP): a backend whose `chat.<name>` block is
    * deep-equal to the running one carries over, connected, with its queue; the others are closed
-   * and made anew. Everything else (event stream, noise control, commands) starts afresh.
-   * Stops this relay and starts the new one.
+   * and made anew. Noise control carries over too (storms, queues, dedup windows, mutes) when
+   * the noise settings and width did not change. Everything else (event stream, commands)
+   * starts afresh. Stops this relay and starts the new one.
    */
   async replace(config: RelayConfig, dependencies: RelayDependencies): Promise<Relay> {
     const kept = this.backends.filter((backend) => {
@@ -347,12 +362,20 @@ export class Relay {
     const create = dependencies.createBackends ?? this.dependencies.createBackends ?? createBackends;
     // Made before this relay stops: a backend that cannot be made leaves the running relay as it is.
     const created = create(changed, { logger: dependencies.logger });
-    const next = new Relay(config, { ...dependencies, createBackends: create, backends: [...kept, ...created], connected: kept });
+    const keepNoise = isDeepStrictEqual(this.noiseSettings, { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width });
+    const next = new Relay(config, {
+      ...dependencies,
+      createBackends: create,
+      backends: [...kept, ...created],
+      connected: kept,
+      ...(keepNoise && { noise: this.noise }),
+    });
     this.logger.info('reloading: chat connections', {
       kept: kept.map((backend) => backend.name).join(',') || 'none',
       replaced: created.map((backend) => backend.name).join(',') || 'none',
+      noise: keepNoise ? 'kept' : 'reset (its settings changed)',
     });
-    await this.stop({ keep: kept });
+    await this.stop({ keep: kept, keepNoise });
     await next.start();
     return next;
   }

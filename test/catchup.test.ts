@@ -101,6 +101,7 @@ function setup(options: { dir?: string; read: () => Promise<CurrentState[]>; rou
     clock,
     logger,
     width: 400,
+    random: () => 0,
   });
   return { clock, logger, store, sent, released, catchUp };
 }
@@ -152,18 +153,65 @@ t.test('events during the catch-up are held, then merged: newer events win, olde
   t.notOk(catchUp.catchingUp);
 });
 
-t.test('a failed reading releases the held events and reports nothing', async (t) => {
+t.test('a failed reading releases the held events, retries with backoff and then reports the gap', async (t) => {
   let fail = false;
-  const { sent, released, catchUp, logger } = setup({ read: async () => { if (fail) throw new Error('HTTP 500'); return []; } });
+  let answer = [state('a!x', 'OK', 1), state('b!x', 'OK', 1)];
+  const reads: number[] = [];
+  const { clock, sent, released, catchUp, logger } = setup({
+    read: async () => {
+      reads.push(clock.now());
+      if (fail) throw new Error('HTTP 500');
+      return answer;
+    },
+  });
   await catchUp.run();
   fail = true;
-  const running = catchUp.run(0);
-  const event = stateChange('a!x', 2, 1);
+  const downSince = clock.now();
+  clock.advance(60_000);
+  const running = catchUp.run(downSince);
+  const event = stateChange('a!x', 2, 70);
   t.ok(catchUp.hold(event));
   await running;
-  t.same(sent, []);
-  t.same(released, [event]);
-  t.match(logger.lines.join('\n'), /cannot read the current states/);
+  t.same(sent, [], 'nothing reported yet');
+  t.same(released, [event], 'the held event went on');
+  t.notOk(catchUp.catchingUp, 'live events are not held while waiting for the retry');
+  t.match(logger.lines.join('\n'), /cannot read the current states; the gap is reported after a retry .*retryInMs=1000/);
+  t.same(clock.pendingDelays(), [1000]);
+  clock.advance(1000);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(clock.pendingDelays(), [2000], 'failed again: a longer delay');
+  fail = false;
+  answer = [state('a!x', 'CRITICAL', 70), state('b!x', 'WARNING', 80)];
+  clock.advance(2000);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(reads.length, 4, 'the first reading, two failures, the retry');
+  t.same(
+    sent.map(({ message }) => message.text),
+    ['While the Icinga2 stream was down (1 min 3 s): 1 new problem: b!x WARNING'],
+    'the gap counted from the disconnect; a!x went out live, so it is not repeated',
+  );
+  t.same(clock.pendingDelays(), [], 'no retry left');
+});
+
+t.test('a reconnect replaces a pending retry; stop() cancels one', async (t) => {
+  let fail = true;
+  const { clock, sent, catchUp } = setup({
+    read: async () => {
+      if (fail) throw new Error('timeout');
+      return [state('a!x', 'OK', 1)];
+    },
+  });
+  await catchUp.run();
+  t.same(clock.pendingDelays(), [1000]);
+  fail = false;
+  await catchUp.run();
+  t.same(clock.pendingDelays(), [], 'the reconnect read instead');
+  t.same(sent, [], 'the first successful reading records silently, even after a failure');
+  fail = true;
+  await catchUp.run(clock.now());
+  t.same(clock.pendingDelays(), [1000], 'a success reset the delays');
+  catchUp.stop();
+  t.same(clock.pendingDelays(), []);
 });
 
 t.test('persistence: debounced atomic writes, and a restart reads them and reports the difference', async (t) => {

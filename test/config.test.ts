@@ -35,11 +35,13 @@ const EXPECTED_DEFAULTS: RelayConfig = {
     events: [...DEFAULT_EVENT_TYPES],
     maxLineBytes: 8 * 1024 * 1024,
     probeIntervalMs: 60_000,
+    requestTimeoutMs: 10_000,
     reconnect: { minMs: 1_000, maxMs: 60_000 },
   },
   format: { width: 400, softStates: false },
   chat: { console: { timestamps: 'auto' } },
   log: { level: 'info' },
+  shutdown: { flushMs: 5_000 },
 };
 
 const ALL_EVENT_TYPES = EVENT_TYPES.join(', ');
@@ -60,10 +62,12 @@ t.test('every key can be set', async (t) => {
   filter: 'host.vars.team == "db"'
   max_line_bytes: 1024
   probe_interval: 2m
+  request_timeout: 30s
   reconnect: { min: 5s, max: 1h30m }
 format: { width: 40, soft_states: true }
 chat: { console: { timestamps: never } }
 log: { level: debug }
+shutdown: { flush: 12s }
 `,
     { path: join(dir, 'relay.yml') },
   );
@@ -78,16 +82,18 @@ log: { level: debug }
       filter: 'host.vars.team == "db"',
       maxLineBytes: 1024,
       probeIntervalMs: 120_000,
+      requestTimeoutMs: 30_000,
       reconnect: { minMs: 5_000, maxMs: 5_400_000 },
     },
     format: { width: 40, softStates: true },
     chat: { console: { timestamps: 'never' } },
     log: { level: 'debug' },
+    shutdown: { flushMs: 12_000 },
   });
 });
 
 t.test('sections left empty get their defaults', async (t) => {
-  const { config } = parse(`${icinga('  reconnect:\n')}format:\nchat:\n  console:\nlog:\n`);
+  const { config } = parse(`${icinga('  reconnect:\n')}format:\nchat:\n  console:\nlog:\nshutdown:\n`);
   t.same(config, EXPECTED_DEFAULTS);
 });
 
@@ -117,8 +123,8 @@ t.test('an empty file, and a top level that is not a mapping', async (t) => {
 t.test('unknown keys are errors at every level', async (t) => {
   t.same(problems(`${icinga('  user: relay\n  reconnect: { min: 1s, maximum: 1m }\n')}route: []\n`), [
     'icinga.reconnect.maximum: unknown key (allowed: min, max)',
-    'icinga.user: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, reconnect)',
-    'route: unknown key (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence)',
+    'icinga.user: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
+    'route: unknown key (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown)',
   ]);
   t.same(problems(`${icinga()}format: { colour: true }\nchat: { console: { colour: x } }\nlog: { file: /x, lvl: debug }\n`), [
     'format.colour: unknown key (allowed: width, soft_states)',
@@ -354,7 +360,7 @@ log: { level: loud }
       'icinga.url: expected an https:// URL but found "ftp://icinga"',
       `icinga.events[0]: expected one of ${ALL_EVENT_TYPES} but found "StateChnage"`,
       'icinga.probe_interval: expected a duration such as 90s, 30m, 2h or 1d12h but found "1 minute" (no spaces allowed)',
-      'icinga.pasword: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, reconnect)',
+      'icinga.pasword: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
       'icinga: expected password auth (username with password or password_file) or client-certificate auth (cert_file + key_file) but found neither',
       'format.width: expected a whole number from 40 to 4000 but found 5',
       'chat.console.colour: unknown key (allowed: timestamps)',

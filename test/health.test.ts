@@ -90,6 +90,32 @@ t.test('/metrics: per-relay registry, scrape-time values, and the stream counter
   t.notMatch(text, /kind="grouped"/, 'nothing counted for nothing');
 });
 
+t.test('/metrics: reconnects of the stream and of each chat backend, and messages dropped from full queues', async (t) => {
+  const { stream, irc, slack, sources } = fakeSources();
+  const counting = Object.assign(irc, { counters: { reconnects: 0, droppedMessages: 0 } });
+  const metrics = new RelayMetrics(sources);
+  stream.counters.reconnects = 3;
+  counting.counters.reconnects = 2;
+  counting.counters.droppedMessages = 40;
+  let text = await metrics.registry.metrics();
+  t.match(text, /icinga_relay_reconnects_total\{component="icinga"\} 3/);
+  t.match(text, /icinga_relay_reconnects_total\{component="irc"\} 2/);
+  t.match(text, /icinga_relay_messages_dropped_total\{backend="irc"\} 40/);
+  t.notMatch(text, /component="slack"/, 'a backend without counters has none');
+  t.equal(slack.name, 'slack');
+
+  counting.counters.reconnects = 5;
+  text = await metrics.registry.metrics();
+  t.match(text, /icinga_relay_reconnects_total\{component="irc"\} 5/, 'running totals are added once, not again on each scrape');
+
+  // A reload makes the backend anew: its totals start from zero and add on to the counter.
+  const remade = Object.assign(new FakeChatBackend('irc', ['irc:#ops']), { counters: { reconnects: 1, droppedMessages: 0 } });
+  sources.backends = [remade, slack];
+  text = await metrics.registry.metrics();
+  t.match(text, /icinga_relay_reconnects_total\{component="irc"\} 6/);
+  t.match(text, /icinga_relay_messages_dropped_total\{backend="irc"\} 40/);
+});
+
 t.test('a Relay with an http section serves its metrics; events, deliveries, noise and commands are counted', async (t) => {
   const { config } = parseConfig(
     [
@@ -134,6 +160,7 @@ t.test('a Relay with an http section serves its metrics; events, deliveries, noi
   t.match(metrics.text, /icinga_relay_delivery_lag_seconds_count\{destination="irc:#ops"\} 1/, 'the reply has no lag, the event has');
   t.match(metrics.text, /icinga_relay_queue_depth\{queue="backend:irc"\} 0/);
   t.match(metrics.text, /icinga_relay_stream_connected 0/);
+  t.match(metrics.text, /icinga_relay_queue_depth\{queue="noise"\} 0/, 'noise control reports its queue');
 
   await relay.stop();
   await t.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'the listener stops with the relay');

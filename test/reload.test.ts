@@ -44,10 +44,10 @@ function setup() {
     });
   const clock = new FakeClock();
   const dependencies = () => ({ logger: memoryLogger(), clock, random: () => 0.5, createBackends });
-  return { made, dependencies };
+  return { made, dependencies, clock };
 }
 
-const config = (options: { width?: number; timestamps?: string; channel?: string }): RelayConfig =>
+const config = (options: { width?: number; timestamps?: string; channel?: string; muteFor?: string }): RelayConfig =>
   parseConfig(
     [
       'icinga:',
@@ -62,6 +62,7 @@ const config = (options: { width?: number; timestamps?: string; channel?: string
       '  irc:',
       '    server: irc.example.org',
       `    channels: ["${options.channel ?? '#ops'}"]`,
+      ...(options.muteFor === undefined ? [] : ['noise:', `  mute_for: ${options.muteFor}`]),
       '',
     ].join('\n'),
     { env: {} },
@@ -112,4 +113,48 @@ t.test('commands on a carried-over backend run once, through the new relay only'
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.equal(console.sent.length, replies, 'the stopped relay ignores it');
   await second.stop();
+});
+
+const downMessage = (host: string): RelayMessage => ({
+  eventType: 'StateChange',
+  severity: 'critical',
+  host,
+  state: 'DOWN',
+  stateType: 'HARD',
+  text: `DOWN ${host}`,
+  timestamp: 0,
+  fields: { object: host },
+});
+
+t.test('a reload with the same noise settings carries noise control over: mutes, storm windows and dedup go on', async (t) => {
+  const { made, dependencies, clock } = setup();
+  const first = new Relay(config({ muteFor: '2h' }), dependencies());
+  await first.start();
+  first.noise.mutes.add({ destination: 'irc:#ops', pattern: 'db*', until: clock.now() + 3_600_000, author: 'alice' });
+  first.noise.submit('irc:#ops', downMessage('web1'));
+  first.noise.submit('irc:#ops', downMessage('web2'));
+  const second = await first.replace(config({ muteFor: '2h', timestamps: 'always' }), dependencies());
+  t.equal(second.noise, first.noise, 'the same noise control');
+  t.same(second.noise.mutes.list('irc:#ops').map((mute) => mute.pattern), ['db*'], 'the mute survived the reload');
+  second.noise.submit('irc:#ops', downMessage('db1'));
+  second.noise.submit('irc:#ops', downMessage('web1'));
+  const irc = made.find((backend) => backend.name === 'irc')!;
+  await second.stop({ flushMs: 1 });
+  t.same(irc.sent, ['DOWN web1', 'DOWN web2'], 'web2 waited in the storm window across the reload; db1 muted; web1 deduplicated');
+});
+
+t.test('a reload that changes the noise settings starts noise control afresh and logs what was waiting', async (t) => {
+  const { made, dependencies } = setup();
+  const logger = memoryLogger();
+  const first = new Relay(config({ muteFor: '2h' }), { ...dependencies(), logger });
+  await first.start();
+  first.noise.submit('irc:#ops', downMessage('web1'));
+  first.noise.submit('irc:#ops', downMessage('web2'));
+  const second = await first.replace(config({ muteFor: '3h' }), dependencies());
+  t.not(second.noise, first.noise);
+  t.match(logger.lines.join('\n'), /reloading: chat connections .*noise="reset \(its settings changed\)"/);
+  t.match(logger.lines.join('\n'), /stopped with events not sent component=noise destination=irc:#ops count=1/);
+  second.noise.submit('irc:#ops', downMessage('web1'));
+  await second.stop();
+  t.same(made.find((backend) => backend.name === 'irc')!.sent, ['DOWN web1', 'DOWN web1'], 'a new dedup window');
 });

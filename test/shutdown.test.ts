@@ -183,3 +183,29 @@ t.test('stop() without flushMs closes at once, and leaves the kept backends open
   t.same(gone.events, ['close']);
   t.same(kept.events, [], 'not closed: it carries over to the next relay');
 });
+
+t.test('stop({ flushMs }) first lets out what noise control held back, so it reaches the room before the goodbye', async (t) => {
+  const clock = new FakeClock();
+  const logger = memoryLogger();
+  const irc = new QueueingBackend('irc', clock, logger, true);
+  const relay = relayWith([irc], clock, logger);
+  const down = (host: string): RelayMessage => ({ ...message(`DOWN ${host}`), eventType: 'StateChange', host, state: 'DOWN', stateType: 'HARD', fields: { object: host } });
+  for (const host of ['a', 'b', 'c', 'd']) relay.noise.submit('irc:#ops', down(host));
+  await settle();
+  t.same(irc.sent, ['DOWN a'], 'the rest wait in the storm window');
+  await stopAdvancing(relay, clock, 5000);
+  t.same(irc.events, ['sent DOWN a', 'sent 3 hosts DOWN: b, c, d', 'close']);
+  t.notMatch(logger.lines.join('\n'), /not sent/);
+});
+
+t.test('stop() without flushMs only logs what noise control held back', async (t) => {
+  const clock = new FakeClock();
+  const logger = memoryLogger();
+  const irc = new QueueingBackend('irc', clock, logger, true);
+  const relay = relayWith([irc], clock, logger);
+  relay.noise.submit('irc:#ops', message('first'));
+  relay.noise.submit('irc:#ops', message('second'));
+  await relay.stop();
+  t.same(irc.events, ['sent first', 'close']);
+  t.match(logger.lines.join('\n'), /stopped with events not sent component=noise destination=irc:#ops count=1/);
+});

@@ -50,12 +50,21 @@ export interface ChatBackend {
   readonly connected: boolean;
   /** Messages waiting in the backend's outgoing queue, over all destinations (for /metrics). */
   readonly queueDepth?: number;
+  /** Running totals since the backend was made, for /metrics (read when scraped). */
+  readonly counters?: Readonly<BackendCounters>;
   /**
    * Waits until the outgoing queue is empty or `deadlineMs` has passed, and resolves with the number
    * of messages still unsent. For shutdown, before close(); absent when send() does not queue.
    */
   flush?(deadlineMs: number): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface BackendCounters {
+  /** Connection attempts scheduled after a lost or failed connection. */
+  reconnects: number;
+  /** Messages dropped from a full outgoing queue (each drop is reported in the room by a notice). */
+  droppedMessages: number;
 }
 
 export interface BackendDependencies {

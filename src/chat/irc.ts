@@ -28,7 +28,7 @@ import type { IrcChannel, IrcConfig } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { ChatBackend, IncomingMessage } from './backend.js';
+import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
 import { plainText, renderIrcLines, textBudget } from './irc-render.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 
@@ -192,6 +192,8 @@ export class IrcBackend implements ChatBackend {
   private readonly onLineWritten: ((line: string) => void) | undefined;
   private readonly client = new Client();
   private readonly outbox: Outbox;
+  /** Reconnects scheduled since the backend was made (for /metrics). */
+  private reconnects = 0;
   private readonly backoff: Backoff;
   private handler: ((message: IncomingMessage) => void) | undefined;
   /** Welcomed by the server on the current connection. */
@@ -530,6 +532,7 @@ export class IrcBackend implements ChatBackend {
     this.settleFirstAttempt();
     if (this.closing) return;
     const delayMs = this.backoff.nextDelay();
+    this.reconnects++;
     this.logger.info('reconnecting to the IRC server later', { inMs: delayMs });
     this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
@@ -549,6 +552,10 @@ export class IrcBackend implements ChatBackend {
 
   get queueDepth(): number {
     return this.outbox.depth;
+  }
+
+  get counters(): BackendCounters {
+    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal };
   }
 
   private async transmit(destination: string, message: RelayMessage): Promise<void> {

@@ -56,6 +56,8 @@ export class Outbox {
   private closed = false;
   /** Messages taken off a queue whose transmit has not settled yet. */
   private sending = 0;
+  /** Messages dropped from full queues since the outbox was made. */
+  droppedTotal = 0;
   /** flush() calls waiting for the queues to empty. */
   private readonly emptyWaiters = new Set<() => void>();
 
@@ -71,6 +73,7 @@ export class Outbox {
     queue.messages.push(message);
     if (queue.messages.length > this.options.capacity) {
       queue.messages.shift();
+      this.droppedTotal++;
       if (queue.dropped++ === 0) queue.firstDropAt = this.options.clock.now();
     }
     this.drain();

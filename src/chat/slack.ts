@@ -29,7 +29,7 @@ import type { SlackConfig } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { ChatBackend, IncomingMessage } from './backend.js';
+import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 import { renderSlackMessage, unescapeSlackText } from './slack-render.js';
 
@@ -119,6 +119,8 @@ export class SlackBackend implements ChatBackend {
   private readonly web: WebClient;
   private readonly socket: SocketModeClient;
   private readonly outbox: Outbox;
+  /** Reconnects scheduled since the backend was made (for /metrics). */
+  private reconnects = 0;
   /** Destination → channel ID, for configured channels that resolved. */
   private readonly channelIds = new Map<string, string>();
   /** Channel ID → destination, so what people write names the channel as configured. */
@@ -223,6 +225,10 @@ export class SlackBackend implements ChatBackend {
     return this.outbox.depth;
   }
 
+  get counters(): BackendCounters {
+    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal };
+  }
+
   /** auth.test, then channel names; ready for the Outbox after both. Retries while Slack is unreachable. */
   private async prepareWebApi(): Promise<void> {
     try {
@@ -235,6 +241,7 @@ export class SlackBackend implements ChatBackend {
       const failure = classifyFailure(error);
       if (failure.permanent) throw new Error(`Slack refused the bot token: ${failure.reason}`);
       const delayMs = Math.max(this.webBackoff.nextDelay(), failure.retryAfterMs ?? 0);
+      this.reconnects++;
       this.logger.warn('Slack Web API not available, messages wait in the queue', { error: failure.reason, retryInMs: delayMs });
       this.later(delayMs, () =>
         this.prepareWebApi().catch((error: unknown) => this.logger.error('Slack backend gave up', { error })),
@@ -358,6 +365,7 @@ export class SlackBackend implements ChatBackend {
   private socketDown(reason: string): void {
     if (this.closing || this.socketReconnect !== undefined) return;
     const delayMs = this.socketBackoff.nextDelay();
+    this.reconnects++;
     if (this.socketUp) {
       // Slack recycles connections every few hours: an end is routine, a failed attempt is not.
       this.logger.info('Slack Socket Mode connection ended, reconnecting', { reason, retryInMs: delayMs });

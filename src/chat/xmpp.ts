@@ -26,7 +26,7 @@ import type { XmppConfig, XmppRoom } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { ChatBackend, IncomingMessage } from './backend.js';
+import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 
 const NS_STARTTLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -187,6 +187,8 @@ export class XmppBackend implements ChatBackend {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly outbox: Outbox;
+  /** Reconnects scheduled since the backend was made (for /metrics). */
+  private reconnects = 0;
   private readonly backoff: Backoff;
   private readonly rooms = new Map<string, Room>();
   private session: Session | undefined;
@@ -330,6 +332,7 @@ export class XmppBackend implements ChatBackend {
     // Closes whatever is left of the stream and socket.
     session.client.stop().catch(() => {});
     const delayMs = this.backoff.nextDelay();
+    this.reconnects++;
     this.logger.info('reconnecting to XMPP', { inMs: delayMs });
     this.reconnectTimer = this.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
@@ -494,6 +497,10 @@ export class XmppBackend implements ChatBackend {
 
   get queueDepth(): number {
     return this.outbox.depth;
+  }
+
+  get counters(): BackendCounters {
+    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal };
   }
 
   private async transmit(destination: string, message: RelayMessage): Promise<void> {

@@ -59,16 +59,19 @@ interface DestinationNoise {
   inProblem: Set<string>;
 }
 
+/** Queued messages per destination that still go out as they are at shutdown; the rest are summed up in one notice. */
+export const SHUTDOWN_MESSAGES = 3;
+
 export class NoiseControl {
   readonly mutes: MuteList;
   private readonly destinations = new Map<string, DestinationNoise>();
+  private readonly options: NoiseControlOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
 
-  constructor(
-    private readonly options: NoiseControlOptions,
-    { clock, logger }: { clock: Clock; logger: Logger },
-  ) {
+  constructor(options: NoiseControlOptions, { clock, logger }: { clock: Clock; logger: Logger }) {
+    // A copy: retarget() changes where it delivers.
+    this.options = { ...options };
     this.clock = clock;
     this.logger = logger;
     this.mutes = new MuteList(
@@ -137,6 +140,36 @@ export class NoiseControl {
       this.mutes.recovered(destination, report.object);
     } else if (report) noise.inProblem.add(report.object);
     noise.storm.add(passed);
+  }
+
+  /** Messages waiting for the rate limit, over all destinations (for /metrics). */
+  get queueDepth(): number {
+    let total = 0;
+    for (const noise of this.destinations.values()) total += noise.queue.length;
+    return total;
+  }
+
+  /**
+   * Noise control carried over to the relay that replaces this one (a reload with the same noise
+   * settings): storms, holds, queues, dedup windows and mutes go on, delivering to the new relay.
+   */
+  retarget(deliver: NoiseControlOptions['deliver'], onCount: NoiseControlOptions['onCount']): void {
+    this.options.deliver = deliver;
+    this.options.onCount = onCount;
+  }
+
+  /**
+   * For a shutdown: what waits goes out now instead of being lost: held state changes, the storm
+   * windows (grouped as usual), then each rate-limit queue, its first SHUTDOWN_MESSAGES as they
+   * are and the rest summed up in one notice. Then close().
+   */
+  flush(): void {
+    for (const [destination, noise] of this.destinations) {
+      for (const object of [...noise.held.keys()]) this.release(noise, object, true, destination);
+      noise.storm.flush();
+      noise.queue.flush(SHUTDOWN_MESSAGES);
+    }
+    this.close();
   }
 
   /** Stops every timer; what was still waiting is logged, not sent. */

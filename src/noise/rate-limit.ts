@@ -49,6 +49,30 @@ export class RateLimitedQueue {
     this.schedule();
   }
 
+  /** Messages waiting for a token, the suppression notice included. */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * For a shutdown: the first `limit` queued messages go out at once, past the rate; the rest
+   * become one notice (`... 40 more events not sent, icinga-relay is stopping: 40 CRITICAL`), so
+   * the room learns what it misses without a flood. The backend's own flood control still paces them.
+   */
+  flush(limit: number): void {
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const queued = this.queue.splice(0);
+    this.pendingNotice = undefined;
+    const rest: Tally = new Map();
+    for (const [index, item] of queued.entries()) {
+      if (index >= limit) addTo(rest, 'outgoing' in item ? item.outgoing.covers : item.suppressed);
+      else if ('outgoing' in item) this.deliver(item.outgoing.message);
+      else this.deliver(suppressionNotice(item.suppressed, this.clock.now()));
+    }
+    if (rest.size > 0) this.deliver(suppressionNotice(rest, this.clock.now(), 'not sent, icinga-relay is stopping'));
+  }
+
   /** Stops sending; answers the events still waiting (queued messages and suppressed ones), which are not sent. */
   close(): Tally {
     this.clock.clearTimeout(this.timer);
@@ -86,12 +110,12 @@ export class RateLimitedQueue {
   }
 }
 
-function suppressionNotice(suppressed: Tally, now: number): RelayMessage {
+function suppressionNotice(suppressed: Tally, now: number, why = 'suppressed'): RelayMessage {
   const count = countOf(suppressed);
   return {
     eventType: 'Relay',
     severity: tallySeverity(suppressed),
-    text: `... ${count} more event${count === 1 ? '' : 's'} suppressed: ${describeTally(suppressed)}`,
+    text: `... ${count} more event${count === 1 ? '' : 's'} ${why}: ${describeTally(suppressed)}`,
     timestamp: now / 1000,
     fields: { noise: 'suppressed', count },
   };

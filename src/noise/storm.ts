@@ -66,6 +66,14 @@ export class StormGrouper {
     }
   }
 
+  /** Ends the window now: what waited in it goes out (grouped as usual) and no new window opens. */
+  flush(): void {
+    this.clock.clearTimeout(this.window);
+    this.window = undefined;
+    const messages = this.waiting.splice(0);
+    for (const outgoing of this.group(messages)) this.emit(outgoing);
+  }
+
   /** Ends the window; answers the events that were waiting in it, which are not sent. */
   close(): Tally {
     this.clock.clearTimeout(this.window);

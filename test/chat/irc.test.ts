@@ -114,6 +114,7 @@ t.test('after a server restart the relay reconnects, rejoins, and delivers every
     'all twelve, in order, none twice',
   );
   await after.waitForLine(/:relay!\S+ JOIN #ops/);
+  t.same(backend.counters, { reconnects: 1, droppedMessages: 0 }, 'one reconnect, for /metrics');
 });
 
 t.test('identity comes from the account-tag; echoes and the relay itself are not handed on', async (t) => {

@@ -55,6 +55,7 @@ t.test('a full queue drops the oldest and says so once, before the rest', async 
     clock.advance(1000);
   }
   t.equal(outbox.depth, 4, 'three messages and one notice wait');
+  t.equal(outbox.droppedTotal, 2, 'counted for /metrics');
   outbox.setReady(true);
   await settle();
   await settle();

@@ -336,6 +336,7 @@ t.test('Socket Mode: people are heard and every envelope is acked; bots are not 
       ['slack:C0ALERTS', 'after the cut'],
     ],
   );
+  t.equal(backend.counters.reconnects, 2, 'the refresh and the cut, counted for /metrics');
 });
 
 t.test('a failed websocket handshake is retried with a new URL', async (t) => {

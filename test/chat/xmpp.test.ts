@@ -200,6 +200,7 @@ t.test('messages sent while the server is down arrive in order once it is back',
   const received = await after.waitForMessages((m) => fromRelay(OPS)(m) && texts.includes(m.text), texts.length, WAIT_MS);
   t.same(received.map((m) => m.text), texts, 'all of them, in order');
   t.equal(logged(/joined room/).length, 2, 'the relay rejoined the room');
+  t.ok(backend.counters.reconnects >= 1, 'reconnects counted for /metrics');
 });
 
 t.test('identity is the real bare JID, never the nick', async (t) => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { stopChild } from './daemon.js';
+import { stopChild, waitForExit } from './daemon.js';
 
 const run = promisify(execFile);
 
@@ -62,6 +62,8 @@ export interface Icinga2Instance {
   reload(): Promise<void>;
   /** SIGTERM, then waits for the process to exit. */
   stop(): Promise<void>;
+  /** SIGKILL to the daemon's process group (umbrella and worker, as systemd kills a unit's cgroup), then waits for the exit: no shutdown, no state saved. */
+  kill(): Promise<void>;
   /** Starts the daemon again with the same directory, port and state. */
   start(): Promise<void>;
   /** Stops the daemon and removes its directory. */
@@ -329,6 +331,11 @@ export async function startIcinga2(): Promise<Icinga2Instance> {
       await waitUntilAnswering(before);
     },
     stop,
+    async kill() {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      process.kill(-child.pid!, 'SIGKILL');
+      await waitForExit(child, 5_000);
+    },
     start,
     async destroy() {
       await stop();

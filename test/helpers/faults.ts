@@ -1,10 +1,33 @@
 /**
  * Helpers for the fault tests (test/faults): a TCP proxy that can stop forwarding without
- * closing, and a relay config built from explicit URLs and keys.
+ * closing, a relay config built from explicit URLs and keys, and a started relay that records
+ * its stream's ups and downs.
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { parseConfig, type RelayConfig } from '../../src/config.js';
+import type { StreamStatus } from '../../src/icinga/stream.js';
+import { memoryLogger } from '../../src/log.js';
+import { Relay } from '../../src/relay.js';
+import { EVENT_WAIT_MS, FakeChatBackend, waitUntil } from '../commands/helpers.js';
 import type { PasswordUser } from '../harness/icinga2.js';
+
+/**
+ * A relay on `config` with a fake chat backend (irc:#ops), started, connected and past its first
+ * catch-up, stopped at the end of the test; `statuses` records every stream status.
+ */
+export async function connectedRelay(t: { teardown(fn: () => unknown): void }, config: RelayConfig) {
+  const logger = memoryLogger();
+  const chat = new FakeChatBackend('irc', ['irc:#ops']);
+  const relay = new Relay(config, { logger, backends: [chat] });
+  const statuses: StreamStatus[] = [];
+  relay.stream.on('status', (status) => statuses.push(status));
+  const connections = () => statuses.filter((status) => status.state === 'connected').length;
+  t.teardown(() => relay.stop());
+  await relay.start();
+  await waitUntil(() => connections() === 1, EVENT_WAIT_MS, () => `the stream; log:\n${logger.lines.join('\n')}`);
+  await waitUntil(() => (relay.catchUp.catchingUp ? undefined : true), EVENT_WAIT_MS, 'the first catch-up');
+  return { relay, chat, logger, statuses, connections };
+}
 
 /** A TCP proxy to 127.0.0.1:`targetPort`. */
 export interface BlackholeProxy {

@@ -31,6 +31,7 @@ t.test('a notice waiting in the queue takes later overflow too; later messages q
   for (let i = 0; i < 4; i++) noise.submit('irc:#ops', stateChange(`h${i}`, 'DOWN'));
   clock.advance(1_000);
   t.same(texts(), ['DOWN h0', 'DOWN h1'], 'h2 waits in the queue, h3 is counted into a notice behind it');
+  t.equal(noise.queueDepth, 2, 'the queue depth counts the waiting message and the notice');
   noise.submit('irc:#ops', stateChange('h4', 'DOWN'));
   noise.submit('irc:#ops', stateChange('h5', 'DOWN'));
   clock.advance(1_000);
@@ -50,4 +51,30 @@ t.test('close() stops the timers and logs what was not sent', async (t) => {
   clock.advance(10_000);
   t.same(texts(), ['DOWN h0']);
   t.match(logger.lines.join('\n'), /stopped with events not sent destination=irc:#ops count=3 events="3 DOWN"/);
+});
+
+t.test('flush() lets out what waits: held changes and the storm window, grouped as usual', async (t) => {
+  const { noise, texts, clock } = noiseWith({ dedup: { windowMs: 60_000, types: ['StateChange'], keep: 'notification', holdMs: 6_000 } });
+  noise.submit('irc:#ops', stateChange('db1!mysql', 'CRITICAL'));
+  t.same(texts(), [], 'held for its notification');
+  for (const host of ['a', 'b', 'c', 'd', 'e']) noise.submit('slack:#ops', stateChange(`${host}!http`, 'WARNING', { stateType: 'SOFT' }));
+  t.same(texts('slack:#ops'), ['WARNING a!http'], 'the first at once, the rest in the storm window');
+  noise.flush();
+  t.same(texts('irc:#ops'), ['CRITICAL db1!mysql'], 'the held change goes out');
+  t.same(texts('slack:#ops'), ['WARNING a!http', '4 services WARNING on 4 hosts: b!http, c!http, d!http, e!http'], 'the storm window is closed now and grouped');
+  clock.advance(600_000);
+  t.equal(texts().length, 3, 'no timer left');
+});
+
+t.test('flush() sends the head of the rate-limit queue past the rate and sums up the rest in one notice', async (t) => {
+  const { noise, texts, clock } = noiseWith({ rate: { burst: 1, perSecond: 0.01 }, queueSize: 5, storm: NO_GROUPING });
+  for (let i = 0; i < 9; i++) noise.submit('irc:#ops', stateChange(`h${i}`, i < 7 ? 'DOWN' : 'UP'));
+  clock.advance(1_000);
+  t.same(texts(), ['DOWN h0'], 'one token: 5 wait in the queue, 3 in a suppression notice behind them');
+  t.equal(noise.queueDepth, 6);
+  noise.flush();
+  t.same(texts(), ['DOWN h0', 'DOWN h1', 'DOWN h2', 'DOWN h3', '... 5 more events not sent, icinga-relay is stopping: 3 DOWN, 2 UP']);
+  t.equal(noise.queueDepth, 0);
+  clock.advance(600_000);
+  t.equal(texts().length, 5, 'no timer left');
 });
