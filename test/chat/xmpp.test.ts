@@ -171,37 +171,41 @@ t.test('a wrong CA, plain text without allow_plaintext, a wrong password, a hang
   }
 });
 
-t.test('messages sent while the server is down arrive in order once it is back', async (t) => {
-  const server = await prosody(t, { accounts: ['relay', 'alice'] });
-  const { backend, logged } = relayBackend(t, relayConfig(server));
-  await backend.connect();
-  const before = await watcher(t, server, server.accounts.alice);
-  await before.join(OPS, 'alice');
-  await backend.send(`xmpp:${OPS}`, message('before the restart'));
-  await before.waitForMessages(fromRelay(OPS), 1, WAIT_MS);
-  t.equal(backend.connected, true, 'online and in the room');
+// A clean stop (SIGTERM: the server closes streams with system-shutdown) and a crash (SIGKILL: connections just end).
+for (const how of ['stop', 'kill'] as const) {
+  t.test(`messages sent while the server is down (${how}) arrive in order once it is back`, async (t) => {
+    const server = await prosody(t, { accounts: ['relay', 'alice'] });
+    const { backend, logged } = relayBackend(t, relayConfig(server));
+    await backend.connect();
+    const before = await watcher(t, server, server.accounts.alice);
+    await before.join(OPS, 'alice');
+    await backend.send(`xmpp:${OPS}`, message('before the restart'));
+    await before.waitForMessages(fromRelay(OPS), 1, WAIT_MS);
+    t.equal(backend.connected, true, 'online and in the room');
 
-  await server.stop();
-  await waitUntil(() => logged(/XMPP connection lost, will reconnect/).length > 0, WAIT_MS, 'the relay to notice');
-  t.equal(backend.connected, false, 'down with the server');
-  t.match(logged(/XMPP connection error/).join('\n'), /system-shutdown/, 'the server said why');
-  const texts = ['down 1', 'down 2', 'down 3', 'down 4', 'down 5'];
-  for (const text of texts) {
-    await backend.send(`xmpp:${OPS}`, message(text));
-    await sleep(50);
-  }
-  await waitUntil(() => logged(/connect ECONNREFUSED/).length > 0, WAIT_MS, 'a failed reconnect');
-  await server.start();
+    await server[how]();
+    await waitUntil(() => logged(/XMPP connection lost, will reconnect/).length > 0, WAIT_MS, 'the relay to notice');
+    t.equal(backend.connected, false, 'down with the server');
+    if (how === 'stop') t.match(logged(/XMPP connection error/).join('\n'), /system-shutdown/, 'the server said why');
+    const texts = ['down 1', 'down 2', 'down 3', 'down 4', 'down 5'];
+    for (const text of texts) {
+      await backend.send(`xmpp:${OPS}`, message(text));
+      await sleep(50);
+    }
+    await waitUntil(() => logged(/connect ECONNREFUSED/).length > 0, WAIT_MS, 'a failed reconnect');
+    await server.start();
 
-  // The first watcher's connection died with the server. The new one gets the room's history
-  // too, so it sees what the relay sent before it joined.
-  const after = await watcher(t, server, server.accounts.alice);
-  await after.join(OPS, 'alice');
-  const received = await after.waitForMessages((m) => fromRelay(OPS)(m) && texts.includes(m.text), texts.length, WAIT_MS);
-  t.same(received.map((m) => m.text), texts, 'all of them, in order');
-  t.equal(logged(/joined room/).length, 2, 'the relay rejoined the room');
-  t.ok(backend.counters.reconnects >= 1, 'reconnects counted for /metrics');
-});
+    // The first watcher's connection died with the server. The new one gets the room's history
+    // (kept across a stop, lost in a kill, but the relay sends after the restart) so it sees what
+    // the relay sent before it joined.
+    const after = await watcher(t, server, server.accounts.alice);
+    await after.join(OPS, 'alice');
+    const received = await after.waitForMessages((m) => fromRelay(OPS)(m) && texts.includes(m.text), texts.length, WAIT_MS);
+    t.same(received.map((m) => m.text), texts, 'all of them, in order');
+    t.equal(logged(/joined room/).length, 2, 'the relay rejoined the room');
+    t.ok(backend.counters.reconnects >= 1, 'reconnects counted for /metrics');
+  });
+}
 
 t.test('identity is the real bare JID, never the nick', async (t) => {
   const server = await prosody(t, { accounts: ['relay', 'alice', 'mallory'] });

@@ -12,6 +12,13 @@ export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boo
   });
 }
 
+/** SIGKILL (a crash: no goodbye to anyone), then waits for the exit. */
+export async function killChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await waitForExit(child, 5_000);
+}
+
 /** SIGTERM, and SIGKILL if the daemon is still there after `graceMs`. */
 export async function stopChild(child: ChildProcess | undefined, graceMs: number): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;

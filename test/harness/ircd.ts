@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopChild } from './daemon.js';
+import { killChild, stopChild } from './daemon.js';
 import { freePorts, makeCertificates } from './icinga2.js';
 import { IrcTestClient } from './irc-client.js';
 import { watchProcess, type WatchedProcess } from '../helpers/process.js';
@@ -45,6 +45,8 @@ export interface IrcdInstance {
   registerAccount(name: string, password: string): Promise<void>;
   /** Stops both daemons; clients see the server go away. */
   stop(): Promise<void>;
+  /** SIGKILL to InspIRCd (a crash: clients get no ERROR, their connections just end), then the services stop. */
+  kill(): Promise<void>;
   /** Starts both daemons again on the same ports, with the same accounts. */
   start(): Promise<void>;
   /** Stops both daemons and removes the directory. */
@@ -243,6 +245,10 @@ export async function startIrcd(options: IrcdOptions = {}): Promise<IrcdInstance
       }
     },
     stop,
+    async kill() {
+      await killChild(inspircd?.child);
+      await stopProcess(atheme);
+    },
     start,
     async destroy() {
       await stop();

@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '@xmpp/client-core';
 import type { IqCaller } from '@xmpp/iq/caller.js';
 import { createXmppClient } from '../../src/chat/xmpp.js';
-import { stopChild } from './daemon.js';
+import { killChild, stopChild } from './daemon.js';
 import { freePorts, makeCertificates } from './icinga2.js';
 
 const run = promisify(execFile);
@@ -54,6 +54,8 @@ export interface ProsodyInstance {
   accounts: Record<string, XmppAccount>;
   /** SIGTERM, then waits for the process to exit. */
   stop(): Promise<void>;
+  /** SIGKILL (a crash: clients get no stream close), then waits for the exit; rooms' history is lost. */
+  kill(): Promise<void>;
   /** Starts the server again with the same directory, port, accounts and persistent rooms. */
   start(): Promise<void>;
   /** Stops the server and removes its directory. */
@@ -157,6 +159,7 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
     ...(tls && { directTlsService: `xmpps://127.0.0.1:${directTlsPort}`, ca: readFileSync(join(certDir, 'ca.crt'), 'utf8') }),
     accounts,
     stop,
+    kill: () => killChild(child),
     start,
     async destroy() {
       await stop();
