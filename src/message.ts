@@ -20,3 +20,17 @@ export interface RelayMessage {
   /** Named facts of the event, for templates and routing: author, comment, output, duration, ... */
   fields: Record<string, FieldValue>;
 }
+
+/** C0 (IRC's colour codes too) and C1 controls, DEL, the Unicode line and paragraph separators: what a chat protocol or a terminal might act on. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+const HAS_CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Text with every run of control characters replaced by one space. The formatters make clean
+ * text already (test/formatters/malformed.test.ts holds them to it); the backends apply this to
+ * every message they deliver all the same, so no text from anywhere reaches a room or a terminal
+ * with a control character in it.
+ */
+export function withoutControls(text: string): string {
+  return HAS_CONTROL_CHARACTER.test(text) ? text.replace(CONTROL_CHARACTERS, ' ') : text;
+}

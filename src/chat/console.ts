@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ChatBackend, IncomingMessage } from './backend.js';
-import type { RelayMessage } from '../message.js';
+import { withoutControls, type RelayMessage } from '../message.js';
 
 export type TimestampMode = 'auto' | 'always' | 'never';
 
@@ -55,7 +55,8 @@ function timeOfDay(date: Date): string {
 }
 
 export function renderPlain(message: RelayMessage): string {
-  return message.text;
+  // A terminal acts on escape sequences.
+  return withoutControls(message.text);
 }
 
 export class ConsoleBackend implements ChatBackend {

@@ -5,7 +5,7 @@
  * enough that the server can relay it within the protocol's 512 bytes. In: people's text
  * without the formatting codes their clients add.
  */
-import type { RelayMessage, Severity } from '../message.js';
+import { withoutControls, type RelayMessage, type Severity } from '../message.js';
 
 const BOLD = '\x02';
 const COLOUR = '\x03';
@@ -33,9 +33,6 @@ const IRC_LINE_BYTES = 512;
  */
 const SOURCE_PREFIX_BYTES = 110;
 
-/** C0 and C1 controls, DEL, and the Unicode line and paragraph separators. */
-const CONTROL_CHARACTERS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]+/g;
-
 /** mIRC formatting: colours with their numbers, hex colours, bold, italics, underline, strike, monospace, reverse, reset. */
 const FORMATTING_CODES = /\x03(\d{1,2}(,\d{1,2})?)?|\x04([0-9a-fA-F]{6}(,[0-9a-fA-F]{6})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g;
 
@@ -48,11 +45,6 @@ export interface IrcRenderOptions {
 /** The bytes of text one PRIVMSG to `target` may carry so that the relayed line fits in 512 bytes. */
 export function textBudget(target: string): number {
   return IRC_LINE_BYTES - '\r\n'.length - SOURCE_PREFIX_BYTES - Buffer.byteLength(`PRIVMSG ${target} :`);
-}
-
-/** Text with every run of control characters replaced by one space. */
-export function withoutControls(text: string): string {
-  return text.replace(CONTROL_CHARACTERS, ' ');
 }
 
 /** What someone wrote, without their client's formatting codes or other control characters. */

@@ -6,7 +6,7 @@
  * that show no blocks. Slack reads `&`, `<` and `>` as markup (`<!channel>`, `<@U123>`,
  * `<https://x|label>`), so event text has them escaped and cannot mention or link anyone.
  */
-import type { RelayMessage, Severity } from '../message.js';
+import { withoutControls, type RelayMessage, type Severity } from '../message.js';
 
 export const SEVERITY_EMOJI: Record<Severity, string> = {
   critical: ':red_circle:',
@@ -58,22 +58,24 @@ function objectPosition(text: string, object: string): number {
 }
 
 export function renderSlackMessage(message: RelayMessage): SlackMessage {
-  const object = message.host === undefined ? undefined : message.service === undefined ? message.host : `${message.host}!${message.service}`;
+  const text = withoutControls(message.text);
+  const named = message.host === undefined ? undefined : message.service === undefined ? message.host : `${message.host}!${message.service}`;
+  const object = named === undefined ? undefined : withoutControls(named);
   let head = '';
-  let rest = message.text;
+  let rest = text;
   if (object !== undefined) {
-    const position = objectPosition(message.text, object);
+    const position = objectPosition(text, object);
     if (position === -1) {
       // The formatters name the object in the text; should one not, it still leads.
       head = `*${escapeSlackText(object)}* `;
     } else {
-      head = `${escapeSlackText(message.text.slice(0, position))}*${escapeSlackText(object)}*`;
-      rest = message.text.slice(position + object.length);
+      head = `${escapeSlackText(text.slice(0, position))}*${escapeSlackText(object)}*`;
+      rest = text.slice(position + object.length);
     }
   }
   const lead = `${SEVERITY_EMOJI[message.severity]} ${head}`;
   return {
-    text: escapeSlackText(message.text),
+    text: escapeSlackText(text),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead + escapedWithin(rest, SECTION_TEXT_LIMIT - lead.length) } }],
   };
 }

@@ -15,7 +15,10 @@ const CARRIAGE_RETURN = 0x0d;
 export interface LineSplitterOptions {
   /** Longest line, in bytes without the line ending, that is still delivered. */
   maxLineBytes?: number;
-  /** A complete, non-empty line with its `\n` or `\r\n` removed. */
+  /**
+   * A complete, non-empty line with its `\n` or `\r\n` removed. Usually a slice of the string
+   * the whole chunk was decoded into, which stays in memory as long as the line does.
+   */
   onLine: (line: string) => void;
   /** A line longer than maxLineBytes was dropped; `bytes` is its full length without the line ending. */
   onOverlong: (bytes: number) => void;
@@ -44,26 +47,27 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     let start = 0;
-    const length = chunk.length;
-    while (start < length) {
-      const newline = chunk.indexOf(NEWLINE, start);
+    if (this.discarding || this.pendingBytes > 0) {
+      // The line earlier chunks began.
+      const newline = chunk.indexOf(NEWLINE);
       if (newline === -1) {
-        this.keepUnfinished(chunk, start, length);
+        this.keepUnfinished(chunk, 0, chunk.length);
         return;
       }
       if (this.discarding) {
-        this.finishDiscarding(chunk, start, newline);
-      } else if (this.pendingBytes === 0) {
-        // The common case: the whole line is inside this chunk, decode it in place.
-        let end = newline;
-        if (end > start && chunk[end - 1] === CARRIAGE_RETURN) end--;
-        this.deliver(chunk, start, end);
+        this.finishDiscarding(chunk, 0, newline);
       } else {
-        this.pending.push(chunk.subarray(start, newline));
+        this.pending.push(chunk.subarray(0, newline));
         this.flushPending();
       }
       start = newline + 1;
     }
+    const lastNewline = chunk.lastIndexOf(NEWLINE);
+    if (lastNewline >= start) {
+      this.deliverLines(chunk, start, lastNewline);
+      start = lastNewline + 1;
+    }
+    if (start < chunk.length) this.keepUnfinished(chunk, start, chunk.length);
   }
 
   /** The stream is over: delivers a final line that had no newline. */
@@ -110,6 +114,30 @@ export class LineSplitter {
     let end = line.length;
     if (end > 0 && line[end - 1] === CARRIAGE_RETURN) end--;
     this.deliver(line, 0, end);
+  }
+
+  /** The lines in chunk[start, end], `end` being its last newline: every line the chunk holds whole. */
+  private deliverLines(chunk: Buffer, start: number, end: number): void {
+    if (end - start > this.maxLineBytes) {
+      // One of them may be over the limit: each line's bytes are measured before it is decoded.
+      for (let lineStart = start; lineStart <= end; ) {
+        const newline = chunk.indexOf(NEWLINE, lineStart);
+        const lineEnd = newline > lineStart && chunk[newline - 1] === CARRIAGE_RETURN ? newline - 1 : newline;
+        this.deliver(chunk, lineStart, lineEnd);
+        lineStart = newline + 1;
+      }
+      return;
+    }
+    // None of them can be over the limit: decoding them at once and slicing the string is about
+    // twice as fast as decoding each line (a newline byte is never part of a multi-byte character).
+    const text = chunk.toString('utf8', start, end);
+    for (let lineStart = 0; lineStart <= text.length; ) {
+      const newline = text.indexOf('\n', lineStart);
+      const lineBreak = newline === -1 ? text.length : newline;
+      const lineEnd = lineBreak > lineStart && text.charCodeAt(lineBreak - 1) === CARRIAGE_RETURN ? lineBreak - 1 : lineBreak;
+      if (lineEnd > lineStart) this.onLine(text.slice(lineStart, lineEnd));
+      lineStart = lineBreak + 1;
+    }
   }
 
   private deliver(buffer: Buffer, start: number, end: number): void {

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { plainText, renderIrcLines, textBudget, withoutControls } from '../../src/chat/irc-render.js';
+import { plainText, renderIrcLines, textBudget } from '../../src/chat/irc-render.js';
+import { withoutControls } from '../../src/message.js';
 import type { RelayMessage, Severity } from '../../src/message.js';
 
 const message = (text: string, extra: Partial<RelayMessage> = {}): RelayMessage => ({

@@ -97,3 +97,9 @@ t.test('escaping and unescaping are inverse; unescaping what Slack sends', async
   t.equal(unescapeSlackText('ack web01 &amp;&amp; rm &lt;x&gt;'), 'ack web01 && rm <x>');
   t.equal(unescapeSlackText('&amp;lt;'), '&lt;', 'decoded once, not twice');
 });
+
+t.test('no control character reaches Slack, in the text or the object name', async (t) => {
+  const rendered = renderSlackMessage(message({ service: 'ht\ttp', text: 'CRITICAL web01!ht\ttp: refused\r\nnext\x1b[0m' }));
+  t.equal(rendered.text, 'CRITICAL web01!ht tp: refused next [0m');
+  t.equal(mrkdwn(rendered), ':red_circle: CRITICAL *web01!ht tp*: refused next [0m', 'the cleaned name is still found and bold');
+});

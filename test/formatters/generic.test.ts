@@ -20,5 +20,5 @@ t.test('without a checkable, or even a type, it still says something', async (t)
   const untyped = formatGeneric({ type: undefined as unknown as string }, context);
   t.equal(untyped.text, 'Icinga2 event unknown');
   t.equal(untyped.eventType, 'unknown');
-  t.equal(formatGeneric({ type: 'Evil\r\nQUIT :bye' }, context).text, 'Icinga2 event Evil QUIT :bye');
+  t.equal(formatGeneric({ type: 'Evil\r\nQUIT :bye' }, context).text, 'Icinga2 event Evil / QUIT :bye', 'a type is cleaned like any name');
 });

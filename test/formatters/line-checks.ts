@@ -1,4 +1,5 @@
 /** Shared by the formatter tests: what every relayed line must satisfy, whatever the event. */
+import { oneLine } from '../../formatters/common.js';
 import type { RelayMessage } from '../../src/message.js';
 
 // IRC ends a command at \r or \n and acts on \x01-\x1f; clients break lines at NEL, U+2028/9.
@@ -14,7 +15,10 @@ export function lineProblems(message: RelayMessage, width: number): string[] {
   if (LONE_SURROGATE.test(message.text)) problems.push('a surrogate pair was cut');
   if (!Number.isFinite(message.timestamp)) problems.push(`timestamp ${message.timestamp}`);
   for (const [name, value] of Object.entries(message.fields)) {
-    if (typeof value === 'string' && CONTROL_CHARACTER.test(value)) problems.push(`control character in field ${name}`);
+    if (typeof value !== 'string') continue;
+    if (CONTROL_CHARACTER.test(value)) problems.push(`control character in field ${name}`);
+    // buildMessage takes field strings as given: the formatters must have cleaned them.
+    else if (oneLine(value) !== value) problems.push(`field ${name} is not one clean line: ${JSON.stringify(value)}`);
   }
   return problems;
 }

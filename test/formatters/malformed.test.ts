@@ -17,6 +17,7 @@ const ODD_VALUES: unknown[] = [
   '',
   ' \r\n\t ',
   'web\r\nPRIVMSG #ops :pwned\x00\x07',
+  ' spaced  out ',
   '🔥'.repeat(300),
   true,
   [],

@@ -50,14 +50,13 @@ t.test('formatEvent hands the context to the formatter', async (t) => {
 });
 
 t.test('a throwing formatter costs the detail, not the event', async (t) => {
-  const registry: Record<string, Formatter> = {
-    StateChange: () => {
-      throw new Error('cannot read properties of undefined\n    at formatStateChange');
-    },
-    Flapping: () => {
-      throw 'a string';
-    },
+  const throwing = (thrown: unknown): Formatter => () => {
+    throw thrown;
   };
+  const registry = new Map([
+    ['StateChange', throwing(new Error('cannot read properties of undefined\n    at formatStateChange'))],
+    ['Flapping', throwing('a string')],
+  ]);
   const message = formatEvent({ type: 'StateChange', timestamp: 5, host: 'web01', service: 'http' }, context, registry);
   t.equal(message.text, 'Icinga2 event StateChange for web01!http');
   t.equal(message.timestamp, 5);

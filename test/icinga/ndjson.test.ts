@@ -1,5 +1,6 @@
 import t from 'tap';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from '../../src/icinga/ndjson.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 type Output = { line: string } | { overlong: number };
 
@@ -106,4 +107,45 @@ t.test('default limit and option validation', async (t) => {
   const big = 'y'.repeat(2_000_630);
   t.same(split([big.slice(0, 1_000_000), `${big.slice(1_000_000)}\n`]), [{ line: big }], 'a 2 MB line as measured from Icinga2 passes');
   t.throws(() => new LineSplitter({ maxLineBytes: 0, onLine: () => {}, onOverlong: () => {} }), /positive integer/);
+});
+
+/** What the splitter must give, worked out on the whole stream at once. */
+function expectedLines(stream: Buffer, maxLineBytes: number): Output[] {
+  const output: Output[] = [];
+  for (let start = 0; start < stream.length; ) {
+    const newline = stream.indexOf(0x0a, start);
+    const lineBreak = newline === -1 ? stream.length : newline;
+    const end = lineBreak > start && stream[lineBreak - 1] === 0x0d ? lineBreak - 1 : lineBreak;
+    if (end - start > maxLineBytes) output.push({ overlong: end - start });
+    else if (end > start) output.push({ line: stream.toString('utf8', start, end) });
+    start = lineBreak + 1;
+  }
+  return output;
+}
+
+t.test('any stream cut anywhere gives the lines of the whole stream', async (t) => {
+  // Multi-byte characters, invalid UTF-8, \r in and at the end of lines, empty and over-long lines.
+  const pieces = ['{"a":1}', 'ä', '🔥', '\n', '\r\n', '\r', 'x'.repeat(9), '\n\n', Buffer.from([0xe2, 0x82]), Buffer.from([0xff]), Buffer.from([0xf0, 0x9f])];
+  const next = seededRandom(0x2f6b1d3);
+  const differences: string[] = [];
+  for (let round = 0; round < 3000; round++) {
+    const stream = Buffer.concat(
+      Array.from({ length: Math.floor(next() * 40) }, () => {
+        const piece = pieces[Math.floor(next() * pieces.length)];
+        return typeof piece === 'string' ? Buffer.from(piece) : piece;
+      }),
+    );
+    const chunks: Buffer[] = [];
+    for (let start = 0; start < stream.length; ) {
+      const end = Math.min(stream.length, start + 1 + Math.floor(next() * 30));
+      chunks.push(stream.subarray(start, end));
+      start = end;
+    }
+    for (const maxLineBytes of [12, 1000]) {
+      const actual = split(chunks, maxLineBytes);
+      const expected = expectedLines(stream, maxLineBytes);
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) differences.push(`${JSON.stringify(stream.toString('latin1'))} max ${maxLineBytes}`);
+    }
+  }
+  t.same(differences.slice(0, 5), []);
 });
