@@ -17,7 +17,9 @@
  *
  * With IRCv3 echo-message, a line counts as sent only when the server echoes it back: a line lost
  * with a dying connection is sent again after the reconnect, and the server's flood control
- * (which holds lines back rather than refusing them) paces us instead of disconnecting us.
+ * (which holds lines back rather than refusing them) paces us instead of disconnecting us. Lines
+ * to different channels or nicks wait for their echoes together, at most MAX_LINES_IN_FLIGHT
+ * (and at most the configured burst) at once, so what the server holds back for us stays small.
  */
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
@@ -54,10 +56,16 @@ export const CONNECT_TIMEOUT_MS = 30_000;
 export const WHOIS_TIMEOUT_MS = 10_000;
 /**
  * With echo-message, the wait for the echo of a line. Flood control holds our lines back about
- * a second each, and only one is ever waiting, so this only runs out when the server swallowed
- * the line without an error; it then counts as sent.
+ * a second each, and at most MAX_LINES_IN_FLIGHT are waiting, so this only runs out when the
+ * server swallowed the line without an error; it then counts as sent.
  */
 export const ECHO_TIMEOUT_MS = 30_000;
+/**
+ * With echo-message, lines (each to a different channel or nick) waiting for their echo at once.
+ * Lines the server's flood control holds back sit in its receive queue, and a full one gets us
+ * killed ("RecvQ exceeded"); 8 lines of at most 512 bytes are half of InspIRCd's default 8 KiB.
+ */
+export const MAX_LINES_IN_FLIGHT = 8;
 /** close() waits this long for the server to close the connection after our QUIT. */
 export const QUIT_TIMEOUT_MS = 5_000;
 const QUIT_MESSAGE = 'icinga-relay stopping';
@@ -120,6 +128,8 @@ class SocketTransport extends EventEmitter implements Transport {
     this.socket = socket;
     // The decoder keeps a character split between two reads whole.
     socket.setEncoding('utf8');
+    // Without Nagle's algorithm: a line written while earlier ones wait for their echo goes out at once, not after their ACK.
+    socket.setNoDelay(true);
     this.connectTimer = this.settings.clock.setTimeout(
       () => socket.destroy(new Error(`no connection to ${host}:${port} within ${CONNECT_TIMEOUT_MS / 1000} s`)),
       CONNECT_TIMEOUT_MS,
@@ -211,7 +221,8 @@ export class IrcBackend implements ChatBackend {
   private reconnectTimer: TimerHandle | undefined;
   private nickTimer: TimerHandle | undefined;
   private loginTimer: TimerHandle | undefined;
-  private pendingLine: PendingLine | undefined;
+  /** Lines sent and not yet echoed back, oldest first: the server answers lines in the order it got them. */
+  private readonly pendingLines: PendingLine[] = [];
   /** Accounts (false: none) of people in our channels, by lower-case nick, from extended-join and account-notify. */
   private readonly accounts = new Map<string, string | false>();
   /** Ends every WHOIS still waiting for its answer. */
@@ -235,6 +246,8 @@ export class IrcBackend implements ChatBackend {
     this.outbox = connectionOutbox(config, {
       bucketKey: () => 'connection',
       transmit: (destination, message) => this.transmit(destination, message),
+      // Each message sends its lines one after another: messages on their way are lines waiting for their echo.
+      maxInFlight: Math.min(config.rate.burst, MAX_LINES_IN_FLIGHT),
       clock: this.clock,
       logger: this.logger,
     });
@@ -451,8 +464,8 @@ export class IrcBackend implements ChatBackend {
     this.joined.delete(channel.name);
     // Who is still with us elsewhere is unknown now; WHOIS answers until they join again.
     this.accounts.clear();
-    if (this.pendingLine && this.client.caseCompare(this.pendingLine.target, channel.name)) {
-      this.pendingLine.settle(new Error(`no longer in ${channel.name}`));
+    for (const pending of this.pendingLines.filter((line) => this.client.caseCompare(line.target, channel.name))) {
+      pending.settle(new Error(`no longer in ${channel.name}`));
     }
     this.updateReadiness();
     this.scheduleRejoin(channel, how);
@@ -498,7 +511,7 @@ export class IrcBackend implements ChatBackend {
       }
     }
     if (message.command !== ERR_CANNOTSENDTOCHAN && message.command !== ERR_NOSUCHNICK) return;
-    const refused = this.pendingLine && this.client.caseCompare(subject, this.pendingLine.target) ? this.pendingLine : undefined;
+    const refused = this.oldestPendingTo(subject);
     // Without echo-message there is no pending line, but a 404 can only be about one of ours.
     if (refused || message.command === ERR_CANNOTSENDTOCHAN) {
       this.logger.error('the server refused a message; it is dropped', { target: subject, numeric: message.command, reason });
@@ -520,7 +533,7 @@ export class IrcBackend implements ChatBackend {
       this.clock.clearTimeout(rejoin.timer);
       rejoin.timer = undefined;
     }
-    this.pendingLine?.settle(new Error('the connection closed'));
+    for (const pending of [...this.pendingLines]) pending.settle(new Error('the connection closed'));
     for (const finish of [...this.lookups]) finish();
     if (this.closing) return;
     if (wasRegistered) this.logger.warn('IRC connection lost', { error });
@@ -565,6 +578,11 @@ export class IrcBackend implements ChatBackend {
     }
   }
 
+  /** The line the server's next echo of, or refusal for, `target` is about. */
+  private oldestPendingTo(target: string): PendingLine | undefined {
+    return this.pendingLines.find((pending) => this.client.caseCompare(pending.target, target));
+  }
+
   private sendLine(target: string, text: string): Promise<void> {
     if (!this.ready) return Promise.reject(new Error('not connected to IRC'));
     const line = `PRIVMSG ${target} :${text}`;
@@ -582,12 +600,13 @@ export class IrcBackend implements ChatBackend {
         target,
         settle: (error) => {
           this.clock.clearTimeout(timer);
-          if (this.pendingLine === pending) this.pendingLine = undefined;
+          const index = this.pendingLines.indexOf(pending);
+          if (index !== -1) this.pendingLines.splice(index, 1);
           if (error) reject(error);
           else resolve();
         },
       };
-      this.pendingLine = pending;
+      this.pendingLines.push(pending);
       this.client.connection.write(line);
       this.onLineWritten?.(line);
     });
@@ -597,7 +616,7 @@ export class IrcBackend implements ChatBackend {
     if (event.from_server) return;
     if (this.isSelf(event.nick)) {
       // Our own line, echoed back: delivered.
-      if (this.pendingLine && this.client.caseCompare(event.target, this.pendingLine.target)) this.pendingLine.settle();
+      this.oldestPendingTo(event.target)?.settle();
       return;
     }
     const direct = this.isSelf(event.target);

@@ -3,6 +3,10 @@
  * destination, while the connection is down, and leave through a token bucket so the server
  * never disconnects the bot for flooding. The queue is bounded; when it overflows the oldest
  * messages go, and one notice says how many went and since when, so nothing vanishes silently.
+ *
+ * One destination's messages go one after another, each once the one before it is sent; several
+ * destinations may have one message on its way at once (`maxInFlight`), so a message to one room
+ * does not wait for the server to confirm another room's.
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -22,6 +26,8 @@ export interface OutboxOptions {
   logger: Logger;
   /** Wait before retrying after a failed transmit. */
   retryMs?: number;
+  /** Messages whose transmit may be under way at once, each to a different destination; 1 when absent. */
+  maxInFlight?: number;
 }
 
 interface DestinationQueue {
@@ -48,14 +54,11 @@ export class Outbox {
   private readonly queues = new Map<string, DestinationQueue>();
   private readonly buckets = new Map<string, TokenBucket>();
   private ready = false;
-  private draining = false;
-  /** Something was enqueued while a drain was already running: run once more after it. */
-  private kicked = false;
   private timer: TimerHandle | undefined;
   private retrying = false;
   private closed = false;
-  /** Messages taken off a queue whose transmit has not settled yet. */
-  private sending = 0;
+  /** Destinations whose message, taken off their queue, has a transmit not settled yet. */
+  private readonly inFlight = new Set<string>();
   /** Messages dropped from full queues since the outbox was made. */
   droppedTotal = 0;
   /** flush() calls waiting for the queues to empty. */
@@ -124,7 +127,7 @@ export class Outbox {
   }
 
   private isEmpty(): boolean {
-    return this.depth === 0 && this.sending === 0;
+    return this.depth === 0 && this.inFlight.size === 0;
   }
 
   private bucket(destination: string): TokenBucket {
@@ -147,61 +150,48 @@ export class Outbox {
     }, ms);
   }
 
-  /** Sends whatever may go now, one message at a time, round-robin over destinations. */
+  /**
+   * Starts whatever may go now: the head of each destination with nothing on its way, while a
+   * token and a place among `maxInFlight` are free, the destination served longest ago first.
+   * Runs again each time a send succeeds.
+   */
   private drain(): void {
     // After a failed send, new messages wait for the retry instead of hammering a dead connection.
     if (!this.ready || this.closed || this.retrying) return;
-    if (this.draining) {
-      this.kicked = true;
-      return;
+    const maxInFlight = this.options.maxInFlight ?? 1;
+    let soonestMs = Infinity;
+    // A copy: a destination that starts a send moves to the end of the map, for round-robin.
+    for (const [destination, queue] of [...this.queues]) {
+      if (this.inFlight.size >= maxInFlight) return;
+      if (this.inFlight.has(destination) || (queue.messages.length === 0 && queue.dropped === 0)) continue;
+      const token = this.bucket(destination).take();
+      if (!token.ok) {
+        soonestMs = Math.min(soonestMs, token.waitMs);
+        continue;
+      }
+      this.queues.delete(destination);
+      this.queues.set(destination, queue);
+      void this.sendHead(destination, queue);
     }
-    this.draining = true;
-    this.kicked = false;
-    void this.drainLoop().finally(() => {
-      this.draining = false;
-      if (this.kicked) this.drain();
-    });
+    if (soonestMs !== Infinity) this.wakeIn(soonestMs);
   }
 
-  private async drainLoop(): Promise<void> {
-    while (this.ready && !this.closed) {
-      let sent = false;
-      let soonestMs = Infinity;
-      for (const [destination, queue] of this.queues) {
-        if (queue.messages.length === 0 && queue.dropped === 0) continue;
-        const token = this.bucket(destination).take();
-        if (!token.ok) {
-          soonestMs = Math.min(soonestMs, token.waitMs);
-          continue;
-        }
-        if (!(await this.sendHead(destination, queue))) {
-          this.wakeIn(this.options.retryMs ?? DEFAULT_RETRY_MS, true);
-          return;
-        }
-        sent = true;
-        if (!this.ready || this.closed) return;
-      }
-      if (!sent) {
-        if (soonestMs !== Infinity) this.wakeIn(soonestMs);
-        return;
-      }
-    }
-  }
-
-  /** Sends the dropped-messages notice if one is due, else the oldest message. False if the send failed. */
-  private async sendHead(destination: string, queue: DestinationQueue): Promise<boolean> {
+  /** Sends the dropped-messages notice if one is due, else the oldest message; on failure puts it back and schedules the retry. */
+  private async sendHead(destination: string, queue: DestinationQueue): Promise<void> {
     const droppedCount = queue.dropped;
     // Taken off the queue before the send, so an overflow during the send cannot drop it.
     const message = droppedCount > 0 ? droppedNotice(droppedCount, queue.firstDropAt, this.options.capacity) : queue.messages.shift()!;
-    this.sending++;
+    this.inFlight.add(destination);
     try {
       await this.options.transmit(destination, message);
     } catch (error) {
       if (droppedCount === 0) queue.messages.unshift(message);
       this.options.logger.warn('sending failed, will retry', { destination, error });
-      return false;
+      // Sends still on their way when the connection failed fail too: one retry for them all.
+      if (!this.retrying && !this.closed) this.wakeIn(this.options.retryMs ?? DEFAULT_RETRY_MS, true);
+      return;
     } finally {
-      this.sending--;
+      this.inFlight.delete(destination);
     }
     if (droppedCount > 0) {
       this.options.logger.warn('messages were dropped from a full queue', { destination, dropped: droppedCount });
@@ -209,14 +199,14 @@ export class Outbox {
       if (queue.dropped > 0) queue.firstDropAt = this.options.clock.now();
     }
     if (this.emptyWaiters.size > 0 && this.isEmpty()) for (const wake of [...this.emptyWaiters]) wake();
-    return true;
+    this.drain();
   }
 }
 
 /** The outbox of a networked backend, bounded and paced by its config block's `queue_size` and `rate`. */
 export function connectionOutbox(
   config: ChatConnectionConfig,
-  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger'>,
+  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger' | 'maxInFlight'>,
 ): Outbox {
   return new Outbox({ capacity: config.queueSize, rateLimit: config.rate, ...parts });
 }

@@ -2,17 +2,19 @@
  * The IRC backend against a scripted server, for what real servers do rarely or only when
  * broken: swallowing lines, refusing them, never answering, forcing nick changes and parts.
  */
-import { createServer, type Socket } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import t, { type Test } from 'tap';
 import {
   alternativeNick,
   CONNECT_TIMEOUT_MS,
   ECHO_TIMEOUT_MS,
+  MAX_LINES_IN_FLIGHT,
   NICK_REGAIN_INTERVAL_MS,
   QUIT_TIMEOUT_MS,
   REJOIN_DELAY_MS,
   WHOIS_TIMEOUT_MS,
 } from '../../src/chat/irc.js';
+import { DEFAULT_RETRY_MS } from '../../src/chat/outbox.js';
 import type { IrcConfig } from '../../src/config.js';
 import { backendUnderTest, eventually, notice, testIrcConfig } from '../harness/irc-client.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -115,6 +117,83 @@ t.test('a line the server never echoes counts as sent after a while', async (t) 
   clock.advance(ECHO_TIMEOUT_MS);
   await server.waitFor(/^PRIVMSG #ops :second$/);
   await logged(/WARN the server did not echo a message back; counting it as sent .*target=#ops/);
+});
+
+const channels = (...names: string[]) => names.map((name) => ({ name }));
+
+t.test('lines to different targets wait for their echoes together; an echo or refusal settles the oldest line to its target', async (t) => {
+  const server = await scriptedServer(t, { caps: ['echo-message'] });
+  const { backend, logged } = setup(t, server, { channels: channels('#a', '#b', '#c') });
+  await backend.connect();
+  for (const text of ['a1', 'b1', 'c1', 'a2', 'b2']) await backend.send(`irc:#${text[0]}`, notice(text));
+  await server.waitFor(/^PRIVMSG #c :c1$/);
+  t.ok(server.received.includes('PRIVMSG #a :a1') && server.received.includes('PRIVMSG #b :b1'), 'a line to each target before any echo');
+  t.equal(backend.queueDepth, 2, "a target's next line waits for the echo of the one before");
+  server.send(':relay!relay@fake PRIVMSG #b :b1');
+  await server.waitFor(/^PRIVMSG #b :b2$/);
+  t.equal(backend.queueDepth, 1, "#b's echo settled #b's line only");
+  server.send(':irc.fake 404 relay #a :Cannot send to channel');
+  await server.waitFor(/^PRIVMSG #a :a2$/);
+  await logged(/ERROR the server refused a message; it is dropped .*target=#a numeric=404/);
+  t.equal(server.received.filter((line) => line === 'PRIVMSG #a :a1').length, 1, 'the refused line is not sent again');
+});
+
+t.test('lines waiting for their echo at once: at most the configured burst, and at most MAX_LINES_IN_FLIGHT', async (t) => {
+  const server = await scriptedServer(t, { caps: ['echo-message'] });
+  const { backend, clock } = setup(t, server, { channels: channels('#a', '#b', '#c'), rate: { burst: 2, perSecond: 1 } });
+  await backend.connect();
+  for (const name of ['#a', '#b', '#c']) await backend.send(`irc:${name}`, notice(`to ${name}`));
+  await server.waitFor(/^PRIVMSG #b :to #b$/);
+  clock.advance(2_000);
+  t.equal(backend.queueDepth, 1, 'tokens again, but two lines wait for their echo');
+  server.send(':relay!relay@fake PRIVMSG #a :to #a');
+  await server.waitFor(/^PRIVMSG #c :to #c$/);
+
+  const wide = await scriptedServer(t, { caps: ['echo-message'] });
+  const names = Array.from({ length: MAX_LINES_IN_FLIGHT + 1 }, (_, i) => `#c${i}`);
+  const { backend: unthrottled } = setup(t, wide, { channels: channels(...names) });
+  await unthrottled.connect();
+  for (const name of names) await unthrottled.send(`irc:${name}`, notice(`to ${name}`));
+  await wide.waitFor(/^PRIVMSG #c\d+ /, MAX_LINES_IN_FLIGHT);
+  t.equal(unthrottled.queueDepth, 1, 'the last waits for a place');
+  wide.send(':relay!relay@fake PRIVMSG #c0 :to #c0');
+  await wide.waitFor(/^PRIVMSG #c\d+ /, MAX_LINES_IN_FLIGHT + 1);
+});
+
+t.test('a connection lost with lines waiting for their echoes: those go again after the reconnect, the echoed one does not', async (t) => {
+  const server = await scriptedServer(t, { caps: ['echo-message'] });
+  const { backend, clock, logged } = setup(t, server, { channels: channels('#a', '#b', '#c') });
+  await backend.connect();
+  for (const name of ['#a', '#b', '#c']) await backend.send(`irc:${name}`, notice(`to ${name}`));
+  await server.waitFor(/^PRIVMSG #c :to #c$/);
+  server.send(':relay!relay@fake PRIVMSG #b :to #b');
+  server.closeConnection();
+  await logged(/INFO reconnecting to the IRC server later/);
+  // The reconnect, then the outbox's retry.
+  clock.advance(DEFAULT_RETRY_MS);
+  await server.waitFor(/^PRIVMSG #a :to #a$/, 2);
+  await server.waitFor(/^PRIVMSG #c :to #c$/, 2);
+  server.send(':relay!relay@fake PRIVMSG #a :to #a');
+  server.send(':relay!relay@fake PRIVMSG #c :to #c');
+  await backend.send('irc:#b', notice('after'));
+  await server.waitFor(/^PRIVMSG #b :after$/);
+  t.equal(server.received.filter((line) => line === 'PRIVMSG #b :to #b').length, 1, 'the echoed line went once');
+});
+
+t.test("each line goes out as it is written, not held back by Nagle's algorithm until earlier ones are acknowledged", async (t) => {
+  const noDelay: boolean[] = [];
+  const setNoDelay = Socket.prototype.setNoDelay;
+  Socket.prototype.setNoDelay = function (this: Socket, value?: boolean) {
+    noDelay.push(value ?? true);
+    return setNoDelay.call(this, value);
+  };
+  t.teardown(() => {
+    Socket.prototype.setNoDelay = setNoDelay;
+  });
+  const server = await scriptedServer(t);
+  const { backend } = setup(t, server);
+  await backend.connect();
+  t.same(noDelay, [true]);
 });
 
 t.test('a line the server refuses is dropped, not sent again', async (t) => {

@@ -86,36 +86,39 @@ t.test('an unverifiable certificate or a failed SASL login keeps the relay out, 
   await wrongPassword.logged(/reconnecting to the IRC server later/);
 });
 
-t.test('after a server restart the relay reconnects, rejoins, and delivers everything queued, in order', async (t) => {
-  const server = await ircd(t);
-  const before = await person(t, server, { nick: 'watcher' }, '#ops');
-  const clock = new FakeClock();
-  const { backend, logged } = backendUnderTest(t, testIrcConfig(server.port), clock);
-  await backend.connect();
-  for (const n of [1, 2]) await backend.send('irc:#ops', notice(`message ${n}`));
-  await before.waitForMessages('#ops', 2);
-  t.equal(backend.connected, true, 'registered and in #ops');
+// A clean stop (the server says ERROR and closes) and a crash (SIGKILL: the connection just ends).
+for (const how of ['stop', 'kill'] as const) {
+  t.test(`after a server restart (${how}) the relay reconnects, rejoins, and delivers everything queued, in order`, async (t) => {
+    const server = await ircd(t);
+    const before = await person(t, server, { nick: 'watcher' }, '#ops');
+    const clock = new FakeClock();
+    const { backend, logged } = backendUnderTest(t, testIrcConfig(server.port), clock);
+    await backend.connect();
+    for (const n of [1, 2]) await backend.send('irc:#ops', notice(`message ${n}`));
+    await before.waitForMessages('#ops', 2);
+    t.equal(backend.connected, true, 'registered and in #ops');
 
-  await server.stop();
-  await logged(/WARN IRC connection lost/);
-  await logged(/reconnecting to the IRC server later .*inMs=1000/);
-  t.equal(backend.connected, false, 'down with the server');
-  for (let n = 3; n <= 12; n++) await backend.send('irc:#ops', notice(`message ${n}`));
-  t.equal(backend.queueDepth, 10, 'queued while down');
-  await server.start();
-  // The watcher is back in the channel before the relay is: the relay waits for the clock.
-  const after = await person(t, server, { nick: 'watcher2' }, '#ops');
-  clock.advance(1_000);
+    await server[how]();
+    await logged(/WARN IRC connection lost/);
+    await logged(/reconnecting to the IRC server later .*inMs=1000/);
+    t.equal(backend.connected, false, 'down with the server');
+    for (let n = 3; n <= 12; n++) await backend.send('irc:#ops', notice(`message ${n}`));
+    t.equal(backend.queueDepth, 10, 'queued while down');
+    await server.start();
+    // The watcher is back in the channel before the relay is: the relay waits for the clock.
+    const after = await person(t, server, { nick: 'watcher2' }, '#ops');
+    clock.advance(1_000);
 
-  const received = await after.waitForMessages('#ops', 10);
-  t.same(
-    [...before.messages, ...received].map((message) => message.text),
-    Array.from({ length: 12 }, (_, i) => `message ${i + 1}`),
-    'all twelve, in order, none twice',
-  );
-  await after.waitForLine(/:relay!\S+ JOIN #ops/);
-  t.same(backend.counters, { reconnects: 1, droppedMessages: 0 }, 'one reconnect, for /metrics');
-});
+    const received = await after.waitForMessages('#ops', 10);
+    t.same(
+      [...before.messages, ...received].map((message) => message.text),
+      Array.from({ length: 12 }, (_, i) => `message ${i + 1}`),
+      'all twelve, in order, none twice',
+    );
+    await after.waitForLine(/:relay!\S+ JOIN #ops/);
+    t.same(backend.counters, { reconnects: 1, droppedMessages: 0 }, 'one reconnect, for /metrics');
+  });
+}
 
 t.test('identity comes from the account-tag; echoes and the relay itself are not handed on', async (t) => {
   const server = await ircd(t);

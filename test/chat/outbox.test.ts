@@ -106,3 +106,76 @@ t.test('token bucket refills at its rate and rejects nonsense limits', async (t)
   t.throws(() => new TokenBucket({ burst: 0, perSecond: 1 }, clock), /burst >= 1/);
   t.throws(() => new TokenBucket({ burst: 1, perSecond: 0 }, clock), /perSecond > 0/);
 });
+
+/** An outbox whose sends stay on their way until the test settles them (the latest send of a text), as lines wait for the echo. */
+function windowSetup(options: { maxInFlight: number; burst?: number }) {
+  const clock = new FakeClock();
+  const started: { destination: string; text: string; settle: (error?: Error) => void }[] = [];
+  const outbox = new Outbox({
+    capacity: 100,
+    rateLimit: { burst: options.burst ?? 100, perSecond: 1 },
+    bucketKey: () => 'connection',
+    transmit: (destination, m) =>
+      new Promise<void>((resolve, reject) => started.push({ destination, text: m.text, settle: (error) => (error ? reject(error) : resolve()) })),
+    clock,
+    logger: memoryLogger(),
+    retryMs: 500,
+    maxInFlight: options.maxInFlight,
+  });
+  const settleSend = async (text: string, error?: Error) => {
+    [...started].reverse().find((send) => send.text === text)!.settle(error);
+    await settle();
+  };
+  return { clock, outbox, started, texts: () => started.map((send) => send.text), settleSend };
+}
+
+t.test('up to maxInFlight destinations have a message on its way at once; each destination one at a time, in order', async (t) => {
+  const { outbox, texts, settleSend } = windowSetup({ maxInFlight: 2 });
+  for (const text of ['a1', 'a2', 'b1', 'b2', 'c1']) outbox.enqueue(`irc:#${text[0]}`, message(text));
+  outbox.setReady(true);
+  await settle();
+  t.same(texts(), ['a1', 'b1'], 'two destinations at once, the window full');
+  await settleSend('a1');
+  t.same(texts(), ['a1', 'b1', 'c1'], 'a sent message frees a place for the destination served longest ago');
+  await settleSend('c1');
+  t.same(texts(), ['a1', 'b1', 'c1', 'a2'], "#a's next message once its first is sent");
+  await settleSend('b1');
+  t.same(texts(), ['a1', 'b1', 'c1', 'a2', 'b2']);
+  await settleSend('a2');
+  await settleSend('b2');
+  t.equal(outbox.depth, 0);
+  t.equal(await outbox.flush(1_000), 0, 'nothing on its way either');
+  outbox.close();
+});
+
+t.test('the token bucket still paces the starts when the window has room', async (t) => {
+  const { clock, outbox, texts } = windowSetup({ maxInFlight: 8, burst: 2 });
+  for (const text of ['a1', 'b1', 'c1']) outbox.enqueue(`irc:#${text[0]}`, message(text));
+  outbox.setReady(true);
+  await settle();
+  t.same(texts(), ['a1', 'b1'], 'the burst');
+  clock.advance(1000);
+  await settle();
+  t.same(texts(), ['a1', 'b1', 'c1'], 'then one per second');
+  outbox.close();
+});
+
+t.test('sends that fail while others are on their way each go back to the head of their queue, with one retry', async (t) => {
+  const { clock, outbox, texts, settleSend } = windowSetup({ maxInFlight: 3 });
+  for (const text of ['a1', 'a2', 'b1', 'c1']) outbox.enqueue(`irc:#${text[0]}`, message(text));
+  outbox.setReady(true);
+  await settle();
+  t.same(texts(), ['a1', 'b1', 'c1']);
+  await settleSend('b1');
+  const lost = new Error('the connection closed');
+  await settleSend('a1', lost);
+  await settleSend('c1', lost);
+  t.same(clock.pendingDelays(), [500], 'one retry for both');
+  t.equal(outbox.depth, 3, 'a1, a2 and c1 wait; b1 was sent');
+  clock.advance(500);
+  await settle();
+  t.same(texts().slice(3), ['a1', 'c1'], 'each first in its queue again');
+  await settleSend('a1');
+  t.same(texts().slice(5), ['a2']);
+  outbox.close();
+});
