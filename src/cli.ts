@@ -146,7 +146,7 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
     return logger;
   };
   let logger = makeLogger(loaded);
-  let relay = new Relay(loaded.config, { logger });
+  let relay = await Relay.create(loaded.config, { logger });
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
   await relay.start();
 

@@ -31,10 +31,10 @@ export interface RelayDependencies {
   logger: Logger;
   clock?: Clock;
   random?: Random;
-  /** Instead of the backends the config names: for tests. */
+  /** Instead of the backends the config names (Relay.create() makes those): for tests. */
   backends?: ChatBackend[];
   /** Makes the backends the config names; src/chat/registry.ts unless a test says otherwise. */
-  createBackends?: (chat: ChatConfig, dependencies: BackendDependencies) => ChatBackend[];
+  createBackends?: (chat: ChatConfig, dependencies: BackendDependencies) => Promise<ChatBackend[]>;
   /** Backends among `backends` that are connected already (carried over by replace()): start() does not connect them again. */
   connected?: readonly ChatBackend[];
   /** Noise control carried over by replace() when the noise settings did not change. */
@@ -112,7 +112,14 @@ export class Relay {
   /** Set by stop(): a backend carried over to the next relay no longer runs this one's commands. */
   private stopped = false;
 
-  constructor(config: RelayConfig, dependencies: RelayDependencies) {
+  /** A relay with the chat backends its config names, unless `dependencies` brings them. */
+  static async create(config: RelayConfig, dependencies: RelayDependencies): Promise<Relay> {
+    const backends = dependencies.backends ?? (await (dependencies.createBackends ?? createBackends)(config.chat, { logger: dependencies.logger }));
+    return new Relay(config, { ...dependencies, backends });
+  }
+
+  /** With the backends made: Relay.create() makes them from the config. */
+  constructor(config: RelayConfig, dependencies: RelayDependencies & { backends: ChatBackend[] }) {
     this.chat = config.chat;
     this.noiseSettings = { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width };
     this.shutdownFlushMs = config.shutdown.flushMs;
@@ -120,7 +127,7 @@ export class Relay {
     this.dependencies = dependencies;
     this.alreadyConnected = new Set(dependencies.connected ?? []);
     const clock = dependencies.clock ?? systemClock;
-    this.backends = dependencies.backends ?? (dependencies.createBackends ?? createBackends)(config.chat, { logger: this.logger });
+    this.backends = dependencies.backends;
     for (const backend of this.backends) {
       for (const destination of backend.destinations) this.backendByDestination.set(destination, backend);
     }
@@ -361,7 +368,7 @@ export class Relay {
     const changed = Object.fromEntries(Object.entries(config.chat).filter(([name]) => !keptNames.has(name))) as ChatConfig;
     const create = dependencies.createBackends ?? this.dependencies.createBackends ?? createBackends;
     // Made before this relay stops: a backend that cannot be made leaves the running relay as it is.
-    const created = create(changed, { logger: dependencies.logger });
+    const created = await create(changed, { logger: dependencies.logger });
     const keepNoise = isDeepStrictEqual(this.noiseSettings, { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width });
     const next = new Relay(config, {
       ...dependencies,

@@ -36,7 +36,7 @@ class CountingBackend implements ChatBackend {
 
 function setup() {
   const made: CountingBackend[] = [];
-  const createBackends = (chat: ChatConfig) =>
+  const createBackends = async (chat: ChatConfig) =>
     Object.keys(chat).map((name) => {
       const backend = new CountingBackend(name, name === 'console' ? ['console'] : [`${name}:#ops`]);
       made.push(backend);
@@ -70,7 +70,7 @@ const config = (options: { width?: number; timestamps?: string; channel?: string
 
 t.test('a reload that changes only format.width keeps every backend instance, connected', async (t) => {
   const { made, dependencies } = setup();
-  const first = new Relay(config({}), dependencies());
+  const first = await Relay.create(config({}), dependencies());
   await first.start();
   t.same(made.map((b) => [b.name, b.connects]), [['console', 1], ['irc', 1]]);
   const second = await first.replace(config({ width: 40 }), dependencies());
@@ -84,7 +84,7 @@ t.test('a reload that changes only format.width keeps every backend instance, co
 
 t.test('a changed backend block is closed and replaced; the unchanged one stays', async (t) => {
   const { made, dependencies } = setup();
-  const first = new Relay(config({}), dependencies());
+  const first = await Relay.create(config({}), dependencies());
   await first.start();
   const [console, oldIrc] = made;
   const second = await first.replace(config({ channel: '#noc' }), dependencies());
@@ -100,7 +100,7 @@ t.test('a changed backend block is closed and replaced; the unchanged one stays'
 
 t.test('commands on a carried-over backend run once, through the new relay only', async (t) => {
   const { made, dependencies } = setup();
-  const first = new Relay(config({}), dependencies());
+  const first = await Relay.create(config({}), dependencies());
   await first.start();
   const second = await first.replace(config({ width: 60 }), dependencies());
   const console = made[0];
@@ -128,7 +128,7 @@ const downMessage = (host: string): RelayMessage => ({
 
 t.test('a reload with the same noise settings carries noise control over: mutes, storm windows and dedup go on', async (t) => {
   const { made, dependencies, clock } = setup();
-  const first = new Relay(config({ muteFor: '2h' }), dependencies());
+  const first = await Relay.create(config({ muteFor: '2h' }), dependencies());
   await first.start();
   first.noise.mutes.add({ destination: 'irc:#ops', pattern: 'db*', until: clock.now() + 3_600_000, author: 'alice' });
   first.noise.submit('irc:#ops', downMessage('web1'));
@@ -146,7 +146,7 @@ t.test('a reload with the same noise settings carries noise control over: mutes,
 t.test('a reload that changes the noise settings starts noise control afresh and logs what was waiting', async (t) => {
   const { made, dependencies } = setup();
   const logger = memoryLogger();
-  const first = new Relay(config({ muteFor: '2h' }), { ...dependencies(), logger });
+  const first = await Relay.create(config({ muteFor: '2h' }), { ...dependencies(), logger });
   await first.start();
   first.noise.submit('irc:#ops', downMessage('web1'));
   first.noise.submit('irc:#ops', downMessage('web2'));

@@ -13,6 +13,7 @@ import { Relay } from '../../src/relay.js';
 import { LATENCY_TAG, type RelayAnswer, type RelayProcessOptions, type RelayRequest, type Report, type StormResult, type Usage } from './relay-protocol.js';
 
 const STORM_BATCH = 500;
+const CATCH_UP_POLL_MS = 10;
 
 /** The system clock with sub-millisecond now(): stream arrival times and write times come from it. */
 const preciseClock: Clock = { ...systemClock, now: () => performance.timeOrigin + performance.now() };
@@ -94,15 +95,22 @@ async function main(): Promise<void> {
   process.on('message', (request: RelayRequest) => {
     if (request.kind === 'usage') answer({ kind: 'usage', usage: usage() });
     else if (request.kind === 'mark') {
-      counting = emptyReport();
-      cpuAtMark = usage().cpuSeconds;
-      answer({ kind: 'usage', usage: usage() });
+      void caughtUp(relay).then(() => {
+        counting = emptyReport();
+        cpuAtMark = usage().cpuSeconds;
+        answer({ kind: 'usage', usage: usage() });
+      });
     } else if (request.kind === 'report') {
       const now = usage();
       answer({ kind: 'report', report: { ...counting, ...now, cpuSeconds: now.cpuSeconds - cpuAtMark } });
     } else void storm(relay, request.events).then((result) => answer({ kind: 'storm', storm: result }));
   });
   process.on('disconnect', () => void relay.stop().finally(() => process.exit(0)));
+}
+
+/** Resolves once no catch-up holds live events back: the one every connect starts reads all current states first. */
+async function caughtUp(relay: Relay): Promise<void> {
+  while (relay.catchUp.catchingUp) await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
 }
 
 function emptyReport(): Report {

@@ -12,7 +12,7 @@ export interface RelayProcessOptions {
 /** What the parent asks; each request gets one answer. */
 export type RelayRequest =
   | { kind: 'usage' }
-  /** Starts counting events, CPU and latencies afresh. */
+  /** Starts counting events, CPU and latencies afresh, once the catch-up of the stream's connect has let go of live events. */
   | { kind: 'mark' }
   | { kind: 'report' }
   | { kind: 'storm'; events: number };

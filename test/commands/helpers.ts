@@ -86,7 +86,7 @@ export const REPLY_WAIT_MS = 10_000;
  */
 export async function startedRelay(t: Test, config: RelayConfig) {
   const logger = memoryLogger();
-  const relay = new Relay(config, { logger });
+  const relay = await Relay.create(config, { logger });
   let connected = false;
   relay.stream.on('status', (status) => {
     if (status.state === 'connected') connected = true;
