@@ -1,7 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4 --no-flush-bytecode
 /**
  * The `icinga-relay` command: run the relay, check a config file, or format recorded events.
  * `main` takes its streams and environment as parameters so tests run it in-process.
+ *
+ * The V8 flags above (the systemd unit's ExecStart repeats them; a test holds the two together):
+ * a 4 MB semi-space keeps the young generation, which a 50,000-event storm fills with garbage,
+ * from growing to 32 MB (the storm's peak RSS falls by about 30 MB, at a few percent of
+ * throughput); without bytecode flushing, the first alert after a quiet hour does not pay for
+ * compiling the pipeline again (V8 drops the bytecode of functions idle across a few GCs).
  */
 import { createReadStream, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { cliShebang, relayV8Flags } from './helpers/v8-flags.js';
 
 const run = promisify(execFile);
 const UNIT = 'systemd/icinga-relay.service';
@@ -23,8 +24,30 @@ t.test('the unit runs the relay unprivileged with the config from /etc and reloa
   const { readFileSync } = await import('node:fs');
   const unit = readFileSync(UNIT, 'utf8');
   t.match(unit, /^User=icinga-relay$/m);
-  t.match(unit, /^ExecStart=\/usr\/bin\/node \/opt\/icinga-relay\/dist\/src\/cli\.js --config \/etc\/icinga-relay\/config\.yml$/m);
+  t.match(unit, /^ExecStart=\/usr\/bin\/node (--\S+ )*\/opt\/icinga-relay\/dist\/src\/cli\.js --config \/etc\/icinga-relay\/config\.yml$/m);
   t.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
   t.match(unit, /^Restart=on-failure$/m);
   t.notMatch(unit, /^MemoryDenyWriteExecute=yes/m, "Node's JIT needs writable executable memory");
+});
+
+t.test("the unit runs node with the V8 flags of the bin's first line, and node takes them", async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const execStart = /^ExecStart=\/usr\/bin\/node (.*?) ?\/opt\/icinga-relay\//m.exec(readFileSync(UNIT, 'utf8'))?.[1];
+  t.same(execStart?.split(' '), relayV8Flags());
+  t.ok(relayV8Flags().length > 0, 'flags to check');
+  // As the kernel runs the bin: env gets the rest of the first line as one argument.
+  const [interpreter, ...flags] = cliShebang();
+  const { stdout } = await run('/usr/bin/env', ['-S', [interpreter, ...flags].join(' '), 'dist/src/cli.js', '--version']);
+  t.match(stdout, /^icinga-relay \d+\.\d+\.\d+/, 'a bad flag would stop node before the version');
+  // Garbage enough to grow the young generation to its limit: 32 MB in Node 20 without the flag.
+  const youngGrowth = [
+    "let kept = [], largest = 0;",
+    'for (let i = 0; i < 3e6; i++) {',
+    '  kept.push({ i }); if (kept.length > 2e5) kept = [];',
+    "  if (i % 1e4 === 0) largest = Math.max(largest, v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').space_size);",
+    '}',
+    'largest',
+  ].join('\n');
+  const { stdout: largest } = await run(process.execPath, [...flags, '-p', youngGrowth]);
+  t.ok(Number(largest) <= 2 * 4 * 1024 * 1024, `new space at most ${largest} bytes: two semi-spaces of at most 4 MB`);
 });

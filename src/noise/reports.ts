@@ -21,15 +21,18 @@ export interface StateReport {
 
 const RECOVERED_STATES = new Set(['OK', 'UP']);
 
+/** Whether the message is a StateChange, or a PROBLEM or RECOVERY notification, about an object: what stateReport() describes. */
+export function reportsState(message: RelayMessage): message is RelayMessage & { host: string; state: string } {
+  if (message.host === undefined || message.state === undefined) return false;
+  if (message.eventType === 'StateChange') return true;
+  const notificationType = message.fields.notification_type;
+  return message.eventType === 'Notification' && (notificationType === 'PROBLEM' || notificationType === 'RECOVERY');
+}
+
 /** A StateChange, or a PROBLEM or RECOVERY notification; undefined for any other message. */
 export function stateReport(message: RelayMessage): StateReport | undefined {
-  const object = objectOf(message);
-  if (object === undefined || message.state === undefined) return undefined;
-  const notificationType = message.fields.notification_type;
-  const isStateChange = message.eventType === 'StateChange';
-  const isStateNotification = message.eventType === 'Notification' && (notificationType === 'PROBLEM' || notificationType === 'RECOVERY');
-  if (!isStateChange && !isStateNotification) return undefined;
-  return { object, state: message.state, stateType: message.stateType ?? 'HARD', recovery: RECOVERED_STATES.has(message.state) };
+  if (!reportsState(message)) return undefined;
+  return { object: objectOf(message)!, state: message.state, stateType: message.stateType ?? 'HARD', recovery: RECOVERED_STATES.has(message.state) };
 }
 
 /** Whether the message says that flapping starts or ends: a Flapping event or a FLAPPINGSTART/END notification. */

@@ -8,7 +8,7 @@
 import { truncate } from '../../formatters/common.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { RelayMessage } from '../message.js';
-import { objectOf, stateReport } from './reports.js';
+import { objectOf, reportsState } from './reports.js';
 import { addTo, single, worstSeverity, type Outgoing, type Tally } from './tally.js';
 
 export interface StormSettings {
@@ -31,12 +31,55 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+/** Kind names by their two parts, each made once: a storm asks for the kind of every message. */
+const kindNames = new Map<string, Map<string, string>>();
+
+function kindName(first: string, second: string | undefined): string {
+  let bySecond = kindNames.get(first);
+  if (!bySecond) kindNames.set(first, (bySecond = new Map()));
+  const key = second ?? '';
+  let name = bySecond.get(key);
+  if (name === undefined) bySecond.set(key, (name = second === undefined ? first : `${first} ${second}`));
+  return name;
+}
+
 /** Messages of one kind, in arrival order: one state (problems and recoveries alike), or one event type. */
 function kindOf(message: RelayMessage): string {
-  const report = stateReport(message);
-  if (report) return `state ${report.state}`;
+  if (reportsState(message)) return kindName('state', message.state);
   const notificationType = message.fields.notification_type;
-  return notificationType === undefined ? message.eventType : `${message.eventType} ${String(notificationType)}`;
+  return kindName(message.eventType, notificationType === undefined ? undefined : String(notificationType));
+}
+
+/** Fields of a slim message that is no notification: shared, never changed. */
+const NO_FIELDS: RelayMessage['fields'] = Object.freeze({});
+
+/**
+ * What grouping reads of a message whose kind is grouped in this window: its text and other
+ * fields are never shown, so a storm of 50,000 events does not hold 50,000 texts for a second.
+ * A class, so that every slim message has one shape.
+ */
+class SlimMessage implements RelayMessage {
+  readonly eventType: string;
+  readonly severity: RelayMessage['severity'];
+  readonly host: string | undefined;
+  readonly service: string | undefined;
+  readonly state: string | undefined;
+  readonly stateType: RelayMessage['stateType'];
+  readonly timestamp: number;
+  readonly text = '';
+  readonly fields: RelayMessage['fields'];
+
+  constructor(message: RelayMessage) {
+    this.eventType = message.eventType;
+    this.severity = message.severity;
+    this.host = message.host;
+    this.service = message.service;
+    this.state = message.state;
+    this.stateType = message.stateType;
+    this.timestamp = message.timestamp;
+    const notificationType = message.fields.notification_type;
+    this.fields = notificationType === undefined ? NO_FIELDS : { notification_type: notificationType };
+  }
 }
 
 /** What to call a group of non-state messages: `DOWNTIMESTART notifications`, `DowntimeAdded events`. */
@@ -45,8 +88,16 @@ function eventsLabel(message: RelayMessage): string {
   return notificationType === undefined ? `${message.eventType} events` : `${String(notificationType)} notifications`;
 }
 
+/** The messages waiting in a window, in arrival order, and the kind of each. */
+interface Waiting {
+  messages: RelayMessage[];
+  kinds: string[];
+}
+
 export class StormGrouper {
-  private waiting: RelayMessage[] = [];
+  private waiting: Waiting = { messages: [], kinds: [] };
+  /** How many of each kind wait: from `groupFrom` on, a kind's messages are kept slim. */
+  private kindCounts = new Map<string, number>();
   private window: TimerHandle | undefined;
 
   constructor(
@@ -62,16 +113,36 @@ export class StormGrouper {
       this.emit(single(message));
       this.openWindow();
     } else {
-      this.waiting.push(message);
+      this.wait(message);
     }
+  }
+
+  private wait(message: RelayMessage): void {
+    const kind = kindOf(message);
+    const count = (this.kindCounts.get(kind) ?? 0) + 1;
+    this.kindCounts.set(kind, count);
+    if (count === this.settings.groupFrom) {
+      // Grouped now, whatever else comes: what waits of this kind is slimmed once, the rest on arrival.
+      const { messages, kinds } = this.waiting;
+      for (let i = 0; i < kinds.length; i++) if (kinds[i] === kind) messages[i] = new SlimMessage(messages[i]);
+    }
+    this.waiting.messages.push(count >= this.settings.groupFrom ? new SlimMessage(message) : message);
+    this.waiting.kinds.push(kind);
+  }
+
+  /** Empties the window: what waited in it, in arrival order. */
+  private takeWaiting(): Waiting {
+    const waiting = this.waiting;
+    this.waiting = { messages: [], kinds: [] };
+    this.kindCounts = new Map();
+    return waiting;
   }
 
   /** Ends the window now: what waited in it goes out (grouped as usual) and no new window opens. */
   flush(): void {
     this.clock.clearTimeout(this.window);
     this.window = undefined;
-    const messages = this.waiting.splice(0);
-    for (const outgoing of this.group(messages)) this.emit(outgoing);
+    for (const outgoing of this.group(this.takeWaiting())) this.emit(outgoing);
   }
 
   /** Ends the window; answers the events that were waiting in it, which are not sent. */
@@ -79,7 +150,7 @@ export class StormGrouper {
     this.clock.clearTimeout(this.window);
     this.window = undefined;
     const waiting: Tally = new Map();
-    for (const message of this.waiting.splice(0)) addTo(waiting, single(message).covers);
+    for (const message of this.takeWaiting().messages) addTo(waiting, single(message).covers);
     return waiting;
   }
 
@@ -89,28 +160,25 @@ export class StormGrouper {
 
   private windowClosed(): void {
     this.window = undefined;
-    if (this.waiting.length === 0) return;
-    const messages = this.waiting;
-    this.waiting = [];
-    for (const outgoing of this.group(messages)) this.emit(outgoing);
+    if (this.waiting.messages.length === 0) return;
+    for (const outgoing of this.group(this.takeWaiting())) this.emit(outgoing);
     this.openWindow();
   }
 
   /** Each kind's lines go out where its first message stood, so single messages keep their order. */
-  private group(messages: RelayMessage[]): Outgoing[] {
-    const kinds = new Map<string, RelayMessage[]>();
-    for (const message of messages) {
-      const kind = kindOf(message);
-      const list = kinds.get(kind);
+  private group({ messages, kinds }: Waiting): Outgoing[] {
+    const byKind = new Map<string, RelayMessage[]>();
+    messages.forEach((message, i) => {
+      const list = byKind.get(kinds[i]);
       if (list) list.push(message);
-      else kinds.set(kind, [message]);
-    }
+      else byKind.set(kinds[i], [message]);
+    });
     const out: Outgoing[] = [];
-    for (const message of messages) {
-      const list = kinds.get(kindOf(message))!;
+    for (const [i, message] of messages.entries()) {
+      const list = byKind.get(kinds[i])!;
       if (list.length < this.settings.groupFrom) out.push(single(message));
       else if (message !== list[0]) continue;
-      else if (stateReport(message)) out.push(...this.groupStates(list));
+      else if (reportsState(message)) out.push(...this.groupStates(list));
       else out.push(this.summary(list, `${list.length} ${eventsLabel(message)}`, list.map(objectOf), message.eventType));
     }
     return out;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { DEFAULT_NOISE } from '../../src/config.js';
-import { noiseWith, stateChange } from '../helpers/noise.js';
+import { noiseWith, notification, stateChange } from '../helpers/noise.js';
 
 /** The number in a line that stands for several events, or 1 for a single message. */
 const counted = (texts: string[]) =>
@@ -71,4 +71,23 @@ t.test('a storm lasts as long as events keep coming; other events are grouped by
   ]);
   noise.submit('irc:#ops', stateChange('web02', 'DOWN'));
   t.equal(texts().at(-1), 'DOWN web02', 'after a quiet window the next alert goes out at once again');
+});
+
+t.test('a kind that reaches group_from mid-window is grouped where its first message stood; kinds below it keep their own lines', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  // In the window: two WARNINGs (below group_from), then PROBLEM notifications (past it), interleaved.
+  noise.submit('irc:#ops', notification('db01!disk', 'PROBLEM', 'CRITICAL'));
+  noise.submit('irc:#ops', stateChange('web02!load', 'WARNING'));
+  noise.submit('irc:#ops', notification('db01!load', 'PROBLEM', 'CRITICAL'));
+  noise.submit('irc:#ops', stateChange('web03!load', 'WARNING', { text: 'WARNING web03!load: its own words' }));
+  for (const service of ['swap', 'ntp', 'mysql']) noise.submit('irc:#ops', notification(`db01!${service}`, 'PROBLEM', 'CRITICAL'));
+  clock.advance(DEFAULT_NOISE.storm.windowMs);
+  t.same(texts(), [
+    'CRITICAL web01!http',
+    'db01: 5 services CRITICAL: disk, load, swap, ntp, mysql',
+    'WARNING web02!load',
+    'WARNING web03!load: its own words',
+  ]);
+  t.equal(counted(texts()), 8, 'every event counted once');
 });
