@@ -7,14 +7,10 @@ import { readFileSync } from 'node:fs';
 /** Relative to the repository, where the tests and the benchmarks run. */
 const CLI_SOURCE = 'src/cli.ts';
 
-/** The shebang's interpreter and its flags, e.g. ['node', '--max-semi-space-size=4']. */
-export function cliShebang(): string[] {
+/** The flags of the shebang, e.g. ['--max-semi-space-size=4']. */
+export function relayV8Flags(): string[] {
   const first = readFileSync(CLI_SOURCE, 'utf8').split('\n', 1)[0];
-  const match = /^#!\/usr\/bin\/env -S (.+)$/.exec(first);
+  const match = /^#!\/usr\/bin\/env -S node (.+)$/.exec(first);
   if (!match) throw new Error(`src/cli.ts does not start with "#!/usr/bin/env -S node ...": ${first}`);
   return match[1].split(' ');
-}
-
-export function relayV8Flags(): string[] {
-  return cliShebang().slice(1);
 }
