@@ -34,6 +34,8 @@ interface DestinationQueue {
   messages: RelayMessage[];
   dropped: number;
   firstDropAt: number;
+  /** When a send to it last started, as a count of sends started (0: never): who goes first. */
+  servedAt: number;
 }
 
 export const DEFAULT_RETRY_MS = 2000;
@@ -57,6 +59,8 @@ export class Outbox {
   private timer: TimerHandle | undefined;
   private retrying = false;
   private closed = false;
+  /** Sends started so far: each queue's servedAt. */
+  private sendsStarted = 0;
   /** Destinations whose message, taken off their queue, has a transmit not settled yet. */
   private readonly inFlight = new Set<string>();
   /** Messages dropped from full queues since the outbox was made. */
@@ -70,7 +74,7 @@ export class Outbox {
     if (this.closed) return;
     let queue = this.queues.get(destination);
     if (!queue) {
-      queue = { messages: [], dropped: 0, firstDropAt: 0 };
+      queue = { messages: [], dropped: 0, firstDropAt: 0, servedAt: 0 };
       this.queues.set(destination, queue);
     }
     queue.messages.push(message);
@@ -160,8 +164,9 @@ export class Outbox {
     if (!this.ready || this.closed || this.retrying) return;
     const maxInFlight = this.options.maxInFlight ?? 1;
     let soonestMs = Infinity;
-    // A copy: a destination that starts a send moves to the end of the map, for round-robin.
-    for (const [destination, queue] of [...this.queues]) {
+    // Round-robin: the destination served longest ago (or never) first.
+    const byTurn = [...this.queues].sort(([, a], [, b]) => a.servedAt - b.servedAt);
+    for (const [destination, queue] of byTurn) {
       if (this.inFlight.size >= maxInFlight) return;
       if (this.inFlight.has(destination) || (queue.messages.length === 0 && queue.dropped === 0)) continue;
       const token = this.bucket(destination).take();
@@ -169,8 +174,7 @@ export class Outbox {
         soonestMs = Math.min(soonestMs, token.waitMs);
         continue;
       }
-      this.queues.delete(destination);
-      this.queues.set(destination, queue);
+      queue.servedAt = ++this.sendsStarted;
       void this.sendHead(destination, queue);
     }
     if (soonestMs !== Infinity) this.wakeIn(soonestMs);

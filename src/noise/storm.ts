@@ -168,13 +168,14 @@ export class StormGrouper {
   /** Each kind's lines go out where its first message stood, so single messages keep their order. */
   private group({ messages, kinds }: Waiting): Outgoing[] {
     const byKind = new Map<string, RelayMessage[]>();
-    messages.forEach((message, i) => {
+    for (let i = 0; i < messages.length; i++) {
       const list = byKind.get(kinds[i]);
-      if (list) list.push(message);
-      else byKind.set(kinds[i], [message]);
-    });
+      if (list) list.push(messages[i]);
+      else byKind.set(kinds[i], [messages[i]]);
+    }
     const out: Outgoing[] = [];
-    for (const [i, message] of messages.entries()) {
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i];
       const list = byKind.get(kinds[i])!;
       if (list.length < this.settings.groupFrom) out.push(single(message));
       else if (message !== list[0]) continue;

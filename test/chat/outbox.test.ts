@@ -179,3 +179,18 @@ t.test('sends that fail while others are on their way each go back to the head o
   t.same(texts().slice(5), ['a2']);
   outbox.close();
 });
+
+t.test("a destination that first gets a message while another's send is on its way goes before that one's next", async (t) => {
+  const { outbox, texts, settleSend } = windowSetup({ maxInFlight: 1 });
+  outbox.setReady(true);
+  outbox.enqueue('slack:#ops', message('ops 1'));
+  outbox.enqueue('slack:#ops', message('ops 2'));
+  outbox.enqueue('slack:#alerts', message('alerts 1'));
+  await settle();
+  t.same(texts(), ['ops 1']);
+  await settleSend('ops 1');
+  t.same(texts(), ['ops 1', 'alerts 1'], 'never served comes before served a moment ago');
+  await settleSend('alerts 1');
+  t.same(texts(), ['ops 1', 'alerts 1', 'ops 2']);
+  outbox.close();
+});

@@ -1,15 +1,16 @@
 /**
  * Icinga2 restarts and states change while the relay cannot reach it (a TCP proxy between them
  * holds the relay's new connections): Icinga2 has no replay, so the events of the gap are gone,
- * and the catch-up after the reconnect must list exactly the changes made in the gap. Once with a
- * clean stop (SIGTERM), once killed (SIGKILL to the whole daemon: no shutdown, no state saved).
+ * and the catch-up after the reconnect must list exactly the changes made in the gap. With a
+ * reload (SIGHUP: the stream ends, the API answers again after ~20 ms), a clean stop (SIGTERM),
+ * and killed (SIGKILL to the whole daemon: no shutdown, no state saved).
  */
 import t from 'tap';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { waitUntil } from '../commands/helpers.js';
 import { connectedRelay, faultRelayConfig, startBlackholeProxy } from '../helpers/faults.js';
 
-for (const how of ['stop', 'kill'] as const) {
+for (const how of ['reload', 'stop', 'kill'] as const) {
   t.test(`changes made while Icinga2 restarted out of reach (${how}) come back as one catch-up summary`, async (t) => {
     const icinga = await startIcinga2();
     t.teardown(() => icinga.destroy());
@@ -28,11 +29,18 @@ for (const how of ['stop', 'kill'] as const) {
       }),
     );
 
-    await icinga[how]();
-    await waitUntil(() => statuses.find((status) => status.state === 'disconnected'), 10_000, 'the end of the stream');
-    // From here the relay's attempts hang in the proxy until it forwards again.
-    proxy.blackhole();
-    await icinga.start();
+    if (how === 'reload') {
+      // Icinga2 is back at once: the relay's reconnect must already hang in the proxy when the stream ends.
+      proxy.holdNew();
+      await icinga.reload();
+      await waitUntil(() => statuses.find((status) => status.state === 'disconnected'), 10_000, 'the end of the stream');
+    } else {
+      await icinga[how]();
+      await waitUntil(() => statuses.find((status) => status.state === 'disconnected'), 10_000, 'the end of the stream');
+      // From here the relay's attempts hang in the proxy until it forwards again.
+      proxy.blackhole();
+      await icinga.start();
+    }
     const from = chat.sent.length;
     await icinga.processCheckResult('web01!disk', 2, 'DISK CRITICAL - during the gap');
     await icinga.processCheckResult('db01!load', 1, 'LOAD WARNING - during the gap');

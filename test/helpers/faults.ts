@@ -36,6 +36,8 @@ export interface BlackholeProxy {
   accepted: number;
   /** From now on nothing is forwarded in either direction, on open and on new connections; nothing is closed. */
   blackhole(): void;
+  /** From now on new connections are accepted and never answered; open ones go on forwarding. */
+  holdNew(): void;
   /** New connections forward again; the ones held during the blackhole are closed. */
   restore(): void;
   close(): Promise<void>;
@@ -84,6 +86,9 @@ export async function startBlackholeProxy(targetPort: number): Promise<Blackhole
     blackhole() {
       holding = true;
       for (const socket of sockets) frozen.add(socket);
+    },
+    holdNew() {
+      holding = true;
     },
     restore() {
       holding = false;

@@ -116,9 +116,8 @@ async function storm(t: Test, exitStatus: number, state: string, from: number) {
   const complete = Date.now() - started;
   // Late repeats (notifications of the same changes) must add nothing: wait two more delivery ticks.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
+  // Timings are the shared machine's as much as the relay's: reported, never judged (waitUntil bounds the wait).
   t.comment(`${SERVICES} results submitted in ${drivenIn} ms; all ${state} accounted for in the channel after ${complete} ms; lines: ${JSON.stringify(lines())}`);
-  t.ok(drivenIn < 5_000, `all results submitted within a few seconds (${drivenIn} ms)`);
-  t.ok(complete < 60_000, `within a minute (${complete} ms)`);
   return lines();
 }
 
