@@ -27,7 +27,7 @@ const round = (n: number, digits = 0) => Number(n.toFixed(digits));
 const STARTUP_RUNS = 5;
 const STORMS = 3;
 const STORM_EVENTS = 50_000;
-const LATENCY_EVENTS = 120;
+const LATENCY_EVENTS = 240;
 const BURST_RESULTS = 12_000;
 
 const pipeline = benchmarkPipeline({ minLines: quick ? 20_000 : 1_000_000, runs: quick ? 1 : 5 });
@@ -145,7 +145,7 @@ function latencyFigures(prefix: string, latency: { p50Ms: number; p99Ms: number;
 }
 
 function coresNote(servers: { relayCores: string | undefined }): string {
-  return servers.relayCores ? `the relay alone on core ${servers.relayCores.replace(/^(\d+)-\1$/, '$1')}, the servers on core 0` : 'the relay, Icinga2 and InspIRCd sharing all cores';
+  return servers.relayCores ? `the relay alone on core ${servers.relayCores.replace(/^(\d+)-\1$/, '$1')}, the servers and the harness on core 0` : 'the relay, Icinga2 and InspIRCd sharing all cores';
 }
 
 const width = (key: keyof Row) => Math.max(key.length, ...rows.map((row) => row[key].length));
