@@ -144,8 +144,8 @@ function latencyFigures(prefix: string, latency: { p50Ms: number; p99Ms: number;
   return `${values.join(' / ')} ms`;
 }
 
-function coresNote(servers: { relayCores: string | undefined }): string {
-  return servers.relayCores ? `the relay alone on core ${servers.relayCores.replace(/^(\d+)-\1$/, '$1')}, the servers and the harness on core 0` : 'the relay, Icinga2 and InspIRCd sharing all cores';
+function coresNote(servers: { serverCore: string | undefined }): string {
+  return servers.serverCore ? `Icinga2, InspIRCd and the harness on core ${servers.serverCore}, the relay on any core (the others its own)` : 'the relay, Icinga2 and InspIRCd sharing all cores';
 }
 
 const width = (key: keyof Row) => Math.max(key.length, ...rows.map((row) => row[key].length));
