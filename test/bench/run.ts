@@ -35,7 +35,7 @@ figures.pipeline_events_per_s = round(pipeline.fullPerS);
 figures.pipeline_vs_json_parse = round(pipeline.fullVsJsonParse, 2);
 figures.format_route_vs_json_parse = round(pipeline.formatRouteVsJsonParse, 2);
 figures.json_parse_events_per_s = round(pipeline.jsonParsePerS);
-const lineNote = `${pipeline.lines} lines of the recorded mix (avg ${pipeline.averageLineBytes} B), 64 KiB chunks, median of ${quick ? 1 : 5} rounds`;
+const lineNote = `${pipeline.lines.toLocaleString('en')} lines of the recorded mix (avg ${pipeline.averageLineBytes} B), 64 KiB chunks, median of ${quick ? 1 : 5} rounds`;
 rows.push(
   {
     figure: 'pipeline (split → parse → format → route → noise)',
