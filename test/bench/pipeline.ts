@@ -65,7 +65,8 @@ export function benchmarkPipeline(options: { minLines: number; runs: number; fix
   const count = input.lines.length * passes;
   let sink = 0;
 
-  const chunkMs = (count / passes / input.chunks.length / STREAM_EVENTS_PER_S) * 1000;
+  // How long a chunk of the block takes to arrive at the stream rate.
+  const chunkMs = (input.lines.length / input.chunks.length / STREAM_EVENTS_PER_S) * 1000;
   const split = (onLine: (line: string) => void, afterChunk?: () => void) => {
     const splitter = new LineSplitter({ onLine, onOverlong: () => undefined });
     for (let pass = 0; pass < passes; pass++) {

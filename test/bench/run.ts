@@ -100,7 +100,6 @@ if (!quick) {
         how: `the ${latency.warmUpRounds} rounds before the counted ones (a CRITICAL and an OK one), whose events run the relay's code for the first time`,
       },
     );
-
   } finally {
     await servers.destroy();
   }
