@@ -7,9 +7,9 @@
  */
 import { truncate } from '../../formatters/common.js';
 import type { Clock, TimerHandle } from '../clock.js';
-import type { RelayMessage } from '../message.js';
+import type { RelayMessage, Severity } from '../message.js';
 import { objectOf, reportsState } from './reports.js';
-import { addTo, single, worstSeverity, type Outgoing, type Tally } from './tally.js';
+import { addTo, moreSevere, single, type Outgoing, type Tally } from './tally.js';
 
 export interface StormSettings {
   windowMs: number;
@@ -50,63 +50,168 @@ function kindOf(message: RelayMessage): string {
   return kindName(message.eventType, notificationType === undefined ? undefined : String(notificationType));
 }
 
-/** Fields of a slim message that is no notification: shared, never changed. */
-const NO_FIELDS: RelayMessage['fields'] = Object.freeze({});
-
-/**
- * What grouping reads of a message whose kind is grouped in this window: its text and other
- * fields are never shown, so a storm of 50,000 events does not hold 50,000 texts for a second.
- * A class, so that every slim message has one shape.
- */
-class SlimMessage implements RelayMessage {
-  readonly eventType: string;
-  readonly severity: RelayMessage['severity'];
-  readonly host: string | undefined;
-  readonly service: string | undefined;
-  readonly state: string | undefined;
-  readonly stateType: RelayMessage['stateType'];
-  readonly timestamp: number;
-  readonly text = '';
-  readonly fields: RelayMessage['fields'];
-
-  constructor(message: RelayMessage) {
-    this.eventType = message.eventType;
-    this.severity = message.severity;
-    this.host = message.host;
-    this.service = message.service;
-    this.state = message.state;
-    this.stateType = message.stateType;
-    this.timestamp = message.timestamp;
-    const notificationType = message.fields.notification_type;
-    this.fields = notificationType === undefined ? NO_FIELDS : { notification_type: notificationType };
-  }
-}
-
 /** What to call a group of non-state messages: `DOWNTIMESTART notifications`, `DowntimeAdded events`. */
 function eventsLabel(message: RelayMessage): string {
   const notificationType = message.fields.notification_type;
   return notificationType === undefined ? `${message.eventType} events` : `${String(notificationType)} notifications`;
 }
 
-/** The messages waiting in a window, in arrival order, and the kind of each. */
-interface Waiting {
-  messages: RelayMessage[];
-  kinds: string[];
+/**
+ * What a summary line needs of the messages it stands for, added up as they arrive: a storm of
+ * 50,000 events holds a count and the names, not 50,000 messages. The first message is kept
+ * while it is the only one, because a group of one goes out as that message, its text and all.
+ */
+class Sum {
+  count = 0;
+  severity: Severity = 'ok';
+  /** The latest message's. */
+  timestamp = 0;
+  /** In order of arrival, each once. */
+  readonly names = new Set<string>();
+  only: RelayMessage | undefined;
+
+  add(message: RelayMessage, name: string | undefined): void {
+    this.only = this.count === 0 ? message : undefined;
+    this.count++;
+    this.severity = moreSevere(this.severity, message.severity);
+    this.timestamp = message.timestamp;
+    if (name !== undefined) this.names.add(name);
+  }
 }
 
+/** One kind's messages in a window from the moment the kind is grouped: its summary lines, added up. */
+abstract class Group {
+  abstract add(message: RelayMessage): void;
+  abstract lines(): Outgoing[];
+  /** The events it stands for, as they are counted: by state, or by event type. */
+  abstract readonly label: string;
+  abstract readonly count: number;
+
+  constructor(protected readonly storm: StormSettings & { width: number }) {}
+
+  /** One line standing for the messages of `sum`: `lead: names`, counted under `label`. */
+  protected summary(sum: Sum, lead: string, names: Iterable<string>, state?: string, host?: string): Outgoing {
+    const known = [...names];
+    const message: RelayMessage = {
+      eventType: 'Relay',
+      severity: sum.severity,
+      text: truncate(known.length > 0 ? `${lead}: ${listNames(known, this.storm.names)}` : lead, this.storm.width),
+      timestamp: sum.timestamp,
+      fields: { noise: 'storm', count: sum.count, label: this.label },
+    };
+    if (host !== undefined) message.host = host;
+    if (state !== undefined) message.state = state;
+    return { message, covers: new Map([[this.label, sum.count]]) };
+  }
+}
+
+/** Messages of one event type (and notification type): one line naming their objects. */
+class EventGroup extends Group {
+  readonly label: string;
+  private readonly sum = new Sum();
+  private readonly lead: string;
+
+  constructor(storm: StormSettings & { width: number }, first: RelayMessage) {
+    super(storm);
+    this.label = first.eventType;
+    this.lead = eventsLabel(first);
+  }
+
+  get count(): number {
+    return this.sum.count;
+  }
+
+  add(message: RelayMessage): void {
+    this.sum.add(message, objectOf(message));
+  }
+
+  lines(): Outgoing[] {
+    return [this.summary(this.sum, `${this.sum.count} ${this.lead}`, this.sum.names)];
+  }
+}
+
+/** Messages that all report one state: host objects in one line, services per host or across hosts. */
+class StateGroup extends Group {
+  private readonly hosts = new Sum();
+  private readonly services = new Sum();
+  private readonly servicesByHost = new Map<string, Sum>();
+
+  constructor(
+    storm: StormSettings & { width: number },
+    readonly label: string,
+  ) {
+    super(storm);
+  }
+
+  get count(): number {
+    return this.hosts.count + this.services.count;
+  }
+
+  add(message: RelayMessage): void {
+    const host = message.host!;
+    if (message.service === undefined) {
+      this.hosts.add(message, host);
+      return;
+    }
+    this.services.add(message, undefined);
+    let sum = this.servicesByHost.get(host);
+    if (!sum) this.servicesByHost.set(host, (sum = new Sum()));
+    sum.add(message, message.service);
+  }
+
+  lines(): Outgoing[] {
+    const { hosts, services, servicesByHost, label: state } = this;
+    const out: Outgoing[] = [];
+    if (hosts.only) out.push(single(hosts.only));
+    else if (hosts.count > 1) out.push(this.summary(hosts, `${plural(hosts.count, 'host')} ${state}`, hosts.names, state));
+    if (servicesByHost.size > this.storm.hostLines) {
+      const byCount = [...servicesByHost].sort((a, b) => b[1].count - a[1].count);
+      const names = byCount.map(([host, sum]) => (sum.only ? objectOf(sum.only)! : `${host} (${sum.count})`));
+      out.push(this.summary(services, `${plural(services.count, 'service')} ${state} on ${servicesByHost.size} hosts`, names, state));
+      return out;
+    }
+    for (const [host, sum] of servicesByHost) {
+      if (sum.only) out.push(single(sum.only));
+      else out.push(this.summary(sum, `${host}: ${plural(sum.count, 'service')} ${state}`, sum.names, state, host));
+    }
+    return out;
+  }
+}
+
+/** A kind's messages in the window: whole while fewer than `groupFrom`, then its group. */
+interface KindWaiting {
+  messages: RelayMessage[];
+  /** Where each of `messages` stands in the window. */
+  positions: number[];
+  group?: Group;
+}
+
+/**
+ * The window, in arrival order: single messages, and each grouped kind's group where its first
+ * message stood (the places of its later messages are left empty), so single messages keep
+ * their order around the summaries.
+ */
+interface Window {
+  entries: (RelayMessage | Group | undefined)[];
+  kinds: Map<string, KindWaiting>;
+}
+
+const emptyWindow = (): Window => ({ entries: [], kinds: new Map() });
+
 export class StormGrouper {
-  private waiting: Waiting = { messages: [], kinds: [] };
-  /** How many of each kind wait: from `groupFrom` on, a kind's messages are kept slim. */
-  private kindCounts = new Map<string, number>();
+  private waiting = emptyWindow();
   private window: TimerHandle | undefined;
+  private readonly groupSettings: StormSettings & { width: number };
 
   constructor(
     private readonly settings: StormSettings,
     /** Longest message text (format.width). */
-    private readonly width: number,
+    width: number,
     private readonly clock: Clock,
     private readonly emit: (outgoing: Outgoing) => void,
-  ) {}
+  ) {
+    this.groupSettings = { ...settings, width };
+  }
 
   add(message: RelayMessage): void {
     if (this.window === undefined) {
@@ -118,23 +223,37 @@ export class StormGrouper {
   }
 
   private wait(message: RelayMessage): void {
+    const { entries, kinds } = this.waiting;
     const kind = kindOf(message);
-    const count = (this.kindCounts.get(kind) ?? 0) + 1;
-    this.kindCounts.set(kind, count);
-    if (count === this.settings.groupFrom) {
-      // Grouped now, whatever else comes: what waits of this kind is slimmed once, the rest on arrival.
-      const { messages, kinds } = this.waiting;
-      for (let i = 0; i < kinds.length; i++) if (kinds[i] === kind) messages[i] = new SlimMessage(messages[i]);
+    let waiting = kinds.get(kind);
+    if (!waiting) kinds.set(kind, (waiting = { messages: [], positions: [] }));
+    if (waiting.group) {
+      waiting.group.add(message);
+      return;
     }
-    this.waiting.messages.push(count >= this.settings.groupFrom ? new SlimMessage(message) : message);
-    this.waiting.kinds.push(kind);
+    if (waiting.messages.length + 1 < this.settings.groupFrom) {
+      waiting.positions.push(entries.length);
+      waiting.messages.push(message);
+      entries.push(message);
+      return;
+    }
+    // Grouped now, whatever else comes: the group takes the place of the kind's first message.
+    const group = reportsState(message) ? new StateGroup(this.groupSettings, message.state) : new EventGroup(this.groupSettings, message);
+    for (const earlier of waiting.messages) group.add(earlier);
+    group.add(message);
+    const [first = entries.length, ...later] = waiting.positions;
+    for (const position of later) entries[position] = undefined;
+    if (first === entries.length) entries.push(group);
+    else entries[first] = group;
+    waiting.group = group;
+    waiting.messages = [];
+    waiting.positions = [];
   }
 
   /** Empties the window: what waited in it, in arrival order. */
-  private takeWaiting(): Waiting {
+  private takeWaiting(): Window {
     const waiting = this.waiting;
-    this.waiting = { messages: [], kinds: [] };
-    this.kindCounts = new Map();
+    this.waiting = emptyWindow();
     return waiting;
   }
 
@@ -142,7 +261,7 @@ export class StormGrouper {
   flush(): void {
     this.clock.clearTimeout(this.window);
     this.window = undefined;
-    for (const outgoing of this.group(this.takeWaiting())) this.emit(outgoing);
+    for (const outgoing of this.lines(this.takeWaiting())) this.emit(outgoing);
   }
 
   /** Ends the window; answers the events that were waiting in it, which are not sent. */
@@ -150,7 +269,10 @@ export class StormGrouper {
     this.clock.clearTimeout(this.window);
     this.window = undefined;
     const waiting: Tally = new Map();
-    for (const message of this.takeWaiting().messages) addTo(waiting, single(message).covers);
+    for (const entry of this.takeWaiting().entries) {
+      if (entry instanceof Group) addTo(waiting, new Map([[entry.label, entry.count]]));
+      else if (entry) addTo(waiting, single(entry).covers);
+    }
     return waiting;
   }
 
@@ -160,72 +282,17 @@ export class StormGrouper {
 
   private windowClosed(): void {
     this.window = undefined;
-    if (this.waiting.messages.length === 0) return;
-    for (const outgoing of this.group(this.takeWaiting())) this.emit(outgoing);
+    if (this.waiting.entries.length === 0) return;
+    for (const outgoing of this.lines(this.takeWaiting())) this.emit(outgoing);
     this.openWindow();
   }
 
-  /** Each kind's lines go out where its first message stood, so single messages keep their order. */
-  private group({ messages, kinds }: Waiting): Outgoing[] {
-    const byKind = new Map<string, RelayMessage[]>();
-    for (let i = 0; i < messages.length; i++) {
-      const list = byKind.get(kinds[i]);
-      if (list) list.push(messages[i]);
-      else byKind.set(kinds[i], [messages[i]]);
-    }
+  private lines({ entries }: Window): Outgoing[] {
     const out: Outgoing[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      const message = messages[i];
-      const list = byKind.get(kinds[i])!;
-      if (list.length < this.settings.groupFrom) out.push(single(message));
-      else if (message !== list[0]) continue;
-      else if (reportsState(message)) out.push(...this.groupStates(list));
-      else out.push(this.summary(list, `${list.length} ${eventsLabel(message)}`, list.map(objectOf), message.eventType));
+    for (const entry of entries) {
+      if (entry instanceof Group) out.push(...entry.lines());
+      else if (entry) out.push(single(entry));
     }
     return out;
-  }
-
-  /** Messages that all report one state: host objects in one line, services per host or across hosts. */
-  private groupStates(list: RelayMessage[]): Outgoing[] {
-    const state = list[0].state!;
-    const hostObjects = list.filter((message) => message.service === undefined);
-    const byHost = new Map<string, RelayMessage[]>();
-    for (const message of list) {
-      if (message.service === undefined) continue;
-      const services = byHost.get(message.host!);
-      if (services) services.push(message);
-      else byHost.set(message.host!, [message]);
-    }
-    const out: Outgoing[] = [];
-    if (hostObjects.length === 1) out.push(single(hostObjects[0]));
-    if (hostObjects.length > 1) out.push(this.summary(hostObjects, `${plural(hostObjects.length, 'host')} ${state}`, hostObjects.map((m) => m.host), state));
-    if (byHost.size > this.settings.hostLines) {
-      const services = [...byHost.values()].flat();
-      const hosts = [...byHost].sort((a, b) => b[1].length - a[1].length);
-      const names = hosts.map(([host, list]) => (list.length === 1 ? objectOf(list[0]) : `${host} (${list.length})`));
-      out.push(this.summary(services, `${plural(services.length, 'service')} ${state} on ${byHost.size} hosts`, names, state));
-      return out;
-    }
-    for (const [host, services] of byHost) {
-      if (services.length === 1) out.push(single(services[0]));
-      else out.push(this.summary(services, `${host}: ${plural(services.length, 'service')} ${state}`, services.map((m) => m.service), state, host));
-    }
-    return out;
-  }
-
-  /** One line standing for `list`: `lead: names`, counted under `label` (their state or event type). */
-  private summary(list: RelayMessage[], lead: string, names: (string | undefined)[], label: string, host?: string): Outgoing {
-    const first = list[0];
-    const known = [...new Set(names.filter((name): name is string => name !== undefined))];
-    const message: RelayMessage = {
-      eventType: 'Relay',
-      severity: worstSeverity(list.map((m) => m.severity)),
-      text: truncate(known.length > 0 ? `${lead}: ${listNames(known, this.settings.names)}` : lead, this.width),
-      timestamp: list[list.length - 1].timestamp,
-      fields: { noise: 'storm', count: list.length, label },
-    };
-    if (host !== undefined) message.host = host;
-    if (label === first.state) message.state = label;
-    return { message, covers: new Map([[label, list.length]]) };
   }
 }

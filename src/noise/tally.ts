@@ -42,9 +42,13 @@ export function describeTally(tally: Tally): string {
 
 const SEVERITY_RANK: Severity[] = ['ok', 'info', 'warning', 'unknown', 'critical'];
 
+export function moreSevere(a: Severity, b: Severity): Severity {
+  return SEVERITY_RANK.indexOf(b) > SEVERITY_RANK.indexOf(a) ? b : a;
+}
+
 export function worstSeverity(severities: Iterable<Severity>): Severity {
   let worst: Severity = 'ok';
-  for (const severity of severities) if (SEVERITY_RANK.indexOf(severity) > SEVERITY_RANK.indexOf(worst)) worst = severity;
+  for (const severity of severities) worst = moreSevere(worst, severity);
   return worst;
 }
 

@@ -91,3 +91,32 @@ t.test('a kind that reaches group_from mid-window is grouped where its first mes
   ]);
   t.equal(counted(texts()), 8, 'every event counted once');
 });
+
+t.test('a host with one service among grouped ones gets that message, its own words and all', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  for (const service of ['disk', 'load', 'swap', 'ntp']) noise.submit('irc:#ops', stateChange(`db01!${service}`, 'CRITICAL'));
+  noise.submit('irc:#ops', stateChange('db02!mysql', 'CRITICAL', { text: 'CRITICAL db02!mysql: too many connections' }));
+  noise.submit('irc:#ops', stateChange('db03', 'DOWN'));
+  for (const host of ['db04', 'db05', 'db06']) noise.submit('irc:#ops', stateChange(host, 'DOWN'));
+  clock.advance(DEFAULT_NOISE.storm.windowMs);
+  t.same(texts(), [
+    'CRITICAL web01!http',
+    'db01: 4 services CRITICAL: disk, load, swap, ntp',
+    'CRITICAL db02!mysql: too many connections',
+    '4 hosts DOWN: db03, db04, db05, db06',
+  ]);
+});
+
+t.test('a shutdown without flush counts what waited in the window, grouped kinds included', async (t) => {
+  const { noise, texts, logger } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  for (const service of ['disk', 'load', 'swap']) noise.submit('irc:#ops', stateChange(`db01!${service}`, 'CRITICAL'));
+  for (const host of ['db04', 'db05', 'db06', 'db07']) noise.submit('irc:#ops', stateChange(host, 'DOWN'));
+  noise.submit('irc:#ops', stateChange('db02!mysql', 'WARNING'));
+  noise.submit('irc:#ops', notification('db03!ntp', 'CUSTOM', 'OK'));
+  noise.close();
+  t.same(texts(), ['CRITICAL web01!http']);
+  const warning = logger.lines.find((line) => line.includes('stopped with events not sent'));
+  t.match(warning, /destination=irc:#ops count=9 events="4 DOWN, 3 CRITICAL, 1 WARNING, 1 OK"/);
+});
