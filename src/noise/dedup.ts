@@ -13,7 +13,7 @@
  * between (CRITICAL, OK, CRITICAL) is news, however quick.
  */
 import type { RelayMessage } from '../message.js';
-import { flappingChange, objectOf, stateReport } from './reports.js';
+import { flappingChange, type MessageFacts } from './reports.js';
 
 /** The event types whose reports dedup compares; the others always pass. */
 export const DEDUP_TYPES = ['StateChange', 'Notification', 'Flapping'] as const;
@@ -43,8 +43,7 @@ interface Seen {
 }
 
 /** Which slot of its object a message fills, and the change it reports there. */
-function slotOf(message: RelayMessage): { slot: string; change: string } | undefined {
-  const report = stateReport(message);
+function slotOf(message: RelayMessage, { report }: MessageFacts): { slot: string; change: string } | undefined {
   if (report) return { slot: 'state', change: stateChangeKey(report) };
   const flapping = flappingChange(message);
   if (flapping) return { slot: 'flapping', change: flapping };
@@ -67,10 +66,10 @@ export class Deduplicator {
   }
 
   /** Whether the message repeats a change reported within the window; records it otherwise. */
-  isRepeat(message: RelayMessage, now: number): boolean {
+  isRepeat(message: RelayMessage, facts: MessageFacts, now: number): boolean {
     if (!(this.settings.types as readonly string[]).includes(message.eventType)) return false;
-    const object = objectOf(message);
-    const filled = slotOf(message);
+    const { object } = facts;
+    const filled = slotOf(message, facts);
     if (object === undefined || filled === undefined) return false;
     this.sweep(now);
     let slots = this.seen.get(object);
@@ -79,8 +78,14 @@ export class Deduplicator {
       this.seen.set(object, slots);
     }
     const last = slots.get(filled.slot);
-    if (last !== undefined && last.change === filled.change && now - last.at < this.settings.windowMs) return true;
-    slots.set(filled.slot, { change: filled.change, at: now });
+    if (last === undefined) {
+      slots.set(filled.slot, { change: filled.change, at: now });
+      return false;
+    }
+    if (last.change === filled.change && now - last.at < this.settings.windowMs) return true;
+    // Updated in place: in a storm this runs for every event, and most objects have been seen.
+    last.change = filled.change;
+    last.at = now;
     return false;
   }
 

@@ -6,7 +6,7 @@
  */
 import { truncate } from '../../formatters/common.js';
 import type { RelayMessage } from '../message.js';
-import { flappingChange, objectOf, stateReport } from './reports.js';
+import { flappingChange, type MessageFacts } from './reports.js';
 
 /**
  * A missed end (a gap in the event stream, a deleted object) must not silence an object for
@@ -27,8 +27,7 @@ export class FlappingFilter {
   constructor(private readonly width: number) {}
 
   /** The message to pass on (the end of flapping with its count), or undefined when it is held back. */
-  filter(message: RelayMessage, now: number): RelayMessage | undefined {
-    const object = objectOf(message);
+  filter(message: RelayMessage, { object, report }: MessageFacts, now: number): RelayMessage | undefined {
     if (object === undefined) return message;
     const change = flappingChange(message);
     if (change === 'start') {
@@ -42,7 +41,7 @@ export class FlappingFilter {
       const note = ` [${mark.suppressed} state change${mark.suppressed === 1 ? '' : 's'} while flapping not shown]`;
       return { ...message, text: truncate(message.text, this.width - note.length) + note, fields: { ...message.fields, suppressed_while_flapping: mark.suppressed } };
     }
-    if (!mark || stateReport(message) === undefined) return message;
+    if (!mark || report === undefined) return message;
     if (now - mark.lastChangeAt >= FLAPPING_MARK_LAPSES_MS) {
       this.flapping.delete(object);
       return message;

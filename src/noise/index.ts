@@ -19,7 +19,7 @@ import { Deduplicator, stateChangeKey } from './dedup.js';
 import { FlappingFilter } from './flapping.js';
 import { MuteList } from './mutes.js';
 import { RateLimitedQueue } from './rate-limit.js';
-import { objectOf, stateReport } from './reports.js';
+import { factsOf, type MessageFacts } from './reports.js';
 import { StormGrouper } from './storm.js';
 import { addTo, countOf, describeTally, single } from './tally.js';
 
@@ -41,6 +41,7 @@ export type NoiseCount = 'deduplicated' | 'flapping' | 'muted' | 'grouped' | 'su
 interface Held {
   change: string;
   message: RelayMessage;
+  facts: MessageFacts;
   timer: TimerHandle;
 }
 
@@ -83,14 +84,14 @@ export class NoiseControl {
   submit(destination: string, message: RelayMessage): void {
     const noise = this.noiseOf(destination);
     const now = this.clock.now();
-    const object = objectOf(message);
-    const report = stateReport(message);
+    const facts = factsOf(message);
+    const { object, report } = facts;
     const held = object === undefined ? undefined : noise.held.get(object);
-    if (noise.dedup.isRepeat(message, now)) {
+    if (noise.dedup.isRepeat(message, facts, now)) {
       if (held && message.eventType === 'Notification' && report && held.change === stateChangeKey(report)) {
         // The notification of the held change says who was notified: it goes out instead.
         this.release(noise, object!, false);
-        this.pass(destination, noise, message);
+        this.pass(destination, noise, message, facts);
         return;
       }
       this.logger.debug('dropped a repeated report', { destination, eventType: message.eventType, object });
@@ -102,10 +103,10 @@ export class NoiseControl {
     const { keep = 'first', holdMs = DEFAULT_HOLD_MS } = this.options.dedup;
     if (keep === 'notification' && message.eventType === 'StateChange' && report?.stateType === 'HARD' && holdMs > 0) {
       const timer = this.clock.setTimeout(() => this.release(noise, object!, true, destination), holdMs);
-      noise.held.set(object!, { change: stateChangeKey(report), message, timer });
+      noise.held.set(object!, { change: stateChangeKey(report), message, facts, timer });
       return;
     }
-    this.pass(destination, noise, message);
+    this.pass(destination, noise, message, facts);
   }
 
   /** Ends the hold of the object's StateChange; passes it on unless a notification replaced it. */
@@ -114,20 +115,19 @@ export class NoiseControl {
     if (!held) return;
     this.clock.clearTimeout(held.timer);
     noise.held.delete(object);
-    if (send) this.pass(destination!, noise, held.message);
+    if (send) this.pass(destination!, noise, held.message, held.facts);
   }
 
   /** After dedup: flapping, mutes, storm grouping and the rate limit. */
-  private pass(destination: string, noise: DestinationNoise, message: RelayMessage): void {
+  private pass(destination: string, noise: DestinationNoise, message: RelayMessage, facts: MessageFacts): void {
     const now = this.clock.now();
-    const passed = noise.flapping.filter(message, now);
+    const passed = noise.flapping.filter(message, facts, now);
+    const { object, report } = facts;
     if (passed === undefined) {
-      this.logger.debug('held back a state change of a flapping object', { destination, object: objectOf(message) });
+      this.logger.debug('held back a state change of a flapping object', { destination, object });
       this.options.onCount?.(destination, 'flapping', 1);
       return;
     }
-    const object = objectOf(passed);
-    const report = stateReport(passed);
     const mute = object === undefined ? undefined : this.mutes.find(destination, object);
     const problemWasShown = report?.recovery && (noise.inProblem.has(report.object) || this.mutes.problemShownBeforeMute(destination, report.object));
     if (mute && !problemWasShown) {
@@ -139,7 +139,7 @@ export class NoiseControl {
       noise.inProblem.delete(report.object);
       this.mutes.recovered(destination, report.object);
     } else if (report) noise.inProblem.add(report.object);
-    noise.storm.add(passed);
+    noise.storm.add(passed, facts);
   }
 
   /** Messages waiting for the rate limit, over all destinations (for /metrics). */

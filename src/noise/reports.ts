@@ -22,7 +22,7 @@ export interface StateReport {
 const RECOVERED_STATES = new Set(['OK', 'UP']);
 
 /** Whether the message is a StateChange, or a PROBLEM or RECOVERY notification, about an object: what stateReport() describes. */
-export function reportsState(message: RelayMessage): message is RelayMessage & { host: string; state: string } {
+function reportsState(message: RelayMessage): message is RelayMessage & { host: string; state: string } {
   if (message.host === undefined || message.state === undefined) return false;
   if (message.eventType === 'StateChange') return true;
   const notificationType = message.fields.notification_type;
@@ -30,9 +30,20 @@ export function reportsState(message: RelayMessage): message is RelayMessage & {
 }
 
 /** A StateChange, or a PROBLEM or RECOVERY notification; undefined for any other message. */
-export function stateReport(message: RelayMessage): StateReport | undefined {
+export function stateReport(message: RelayMessage, object = objectOf(message)): StateReport | undefined {
   if (!reportsState(message)) return undefined;
-  return { object: objectOf(message)!, state: message.state, stateType: message.stateType ?? 'HARD', recovery: RECOVERED_STATES.has(message.state) };
+  return { object: object!, state: message.state, stateType: message.stateType ?? 'HARD', recovery: RECOVERED_STATES.has(message.state) };
+}
+
+/** What every stage of noise control asks of a message, worked out once when it comes in. */
+export interface MessageFacts {
+  object: string | undefined;
+  report: StateReport | undefined;
+}
+
+export function factsOf(message: RelayMessage): MessageFacts {
+  const object = objectOf(message);
+  return { object, report: stateReport(message, object) };
 }
 
 /** Whether the message says that flapping starts or ends: a Flapping event or a FLAPPINGSTART/END notification. */

@@ -8,7 +8,7 @@
 import { truncate } from '../../formatters/common.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { RelayMessage, Severity } from '../message.js';
-import { objectOf, reportsState } from './reports.js';
+import { objectOf, type MessageFacts } from './reports.js';
 import { addTo, moreSevere, single, type Outgoing, type Tally } from './tally.js';
 
 export interface StormSettings {
@@ -44,8 +44,8 @@ function kindName(first: string, second: string | undefined): string {
 }
 
 /** Messages of one kind, in arrival order: one state (problems and recoveries alike), or one event type. */
-function kindOf(message: RelayMessage): string {
-  if (reportsState(message)) return kindName('state', message.state);
+function kindOf(message: RelayMessage, { report }: MessageFacts): string {
+  if (report) return kindName('state', report.state);
   const notificationType = message.fields.notification_type;
   return kindName(message.eventType, notificationType === undefined ? undefined : String(notificationType));
 }
@@ -81,7 +81,8 @@ class Sum {
 
 /** One kind's messages in a window from the moment the kind is grouped: its summary lines, added up. */
 abstract class Group {
-  abstract add(message: RelayMessage): void;
+  /** `object`: the message's, as objectOf() names it. */
+  abstract add(message: RelayMessage, object: string | undefined): void;
   abstract lines(): Outgoing[];
   /** The events it stands for, as they are counted: by state, or by event type. */
   abstract readonly label: string;
@@ -121,8 +122,8 @@ class EventGroup extends Group {
     return this.sum.count;
   }
 
-  add(message: RelayMessage): void {
-    this.sum.add(message, objectOf(message));
+  add(message: RelayMessage, object: string | undefined): void {
+    this.sum.add(message, object);
   }
 
   lines(): Outgoing[] {
@@ -213,22 +214,22 @@ export class StormGrouper {
     this.groupSettings = { ...settings, width };
   }
 
-  add(message: RelayMessage): void {
+  add(message: RelayMessage, facts: MessageFacts): void {
     if (this.window === undefined) {
       this.emit(single(message));
       this.openWindow();
     } else {
-      this.wait(message);
+      this.wait(message, facts);
     }
   }
 
-  private wait(message: RelayMessage): void {
+  private wait(message: RelayMessage, facts: MessageFacts): void {
     const { entries, kinds } = this.waiting;
-    const kind = kindOf(message);
+    const kind = kindOf(message, facts);
     let waiting = kinds.get(kind);
     if (!waiting) kinds.set(kind, (waiting = { messages: [], positions: [] }));
     if (waiting.group) {
-      waiting.group.add(message);
+      waiting.group.add(message, facts.object);
       return;
     }
     if (waiting.messages.length + 1 < this.settings.groupFrom) {
@@ -238,9 +239,9 @@ export class StormGrouper {
       return;
     }
     // Grouped now, whatever else comes: the group takes the place of the kind's first message.
-    const group = reportsState(message) ? new StateGroup(this.groupSettings, message.state) : new EventGroup(this.groupSettings, message);
-    for (const earlier of waiting.messages) group.add(earlier);
-    group.add(message);
+    const group = facts.report ? new StateGroup(this.groupSettings, facts.report.state) : new EventGroup(this.groupSettings, message);
+    for (const earlier of waiting.messages) group.add(earlier, objectOf(earlier));
+    group.add(message, facts.object);
     const [first = entries.length, ...later] = waiting.positions;
     for (const position of later) entries[position] = undefined;
     if (first === entries.length) entries.push(group);
