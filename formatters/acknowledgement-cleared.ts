@@ -12,6 +12,6 @@ export const formatAcknowledgementCleared: Formatter = (event, context) => {
     target,
     state,
     stateType: stateTypeName(event.state_type),
-    line: { lead: `Acknowledgement cleared for ${target.object}`, trail: state && ` (now ${state})` },
+    body: () => ({ line: { lead: `Acknowledgement cleared for ${target.object}`, trail: state && ` (now ${state})` } }),
   });
 };

@@ -17,15 +17,18 @@ export const formatCheckResult: Formatter = (event, context) => {
   if (target === undefined) return formatGeneric(event, context);
   const checkResult = asRecord(event.check_result);
   const state = currentStateName(event, target);
-  // CheckResult has no top-level state_type; the result records the one it led to.
-  const stateType = stateTypeName(asRecord(checkResult?.vars_after)?.state_type);
-  const output = checkOutput(checkResult);
   return buildMessage(event, context, {
     severity: stateSeverity(state),
     target,
     state,
-    stateType,
-    line: { lead: `${target.object} checked ${state ?? 'with unknown state'}`, detail: output },
-    fields: { output, check_source: asLine(checkResult?.check_source) },
+    // CheckResult has no top-level state_type; the result records the one it led to.
+    stateType: stateTypeName(asRecord(checkResult?.vars_after)?.state_type),
+    body: () => {
+      const output = checkOutput(checkResult);
+      return {
+        line: { lead: `${target.object} checked ${state ?? 'with unknown state'}`, detail: output },
+        fields: { output, check_source: asLine(checkResult?.check_source) },
+      };
+    },
   });
 };

@@ -1,19 +1,22 @@
 import type { Formatter } from './types.js';
 import { formatGeneric } from './generic.js';
-import { buildMessage, readComment } from './common.js';
+import { attachedTo, buildMessage, readComment } from './common.js';
 
 /** `alice commented on web01!http: moved to new rack`; comments Icinga2 adds itself name their kind. */
 export const formatCommentAdded: Formatter = (event, context) => {
-  const comment = readComment(event);
-  if (comment === undefined) return formatGeneric(event, context);
-  const kind = comment.kind ? ` (${comment.kind})` : '';
+  const attached = attachedTo(event, 'comment');
+  if (attached === undefined) return formatGeneric(event, context);
+  const { record, target } = attached;
   return buildMessage(event, context, {
     severity: 'info',
-    target: comment.target,
-    line: {
-      lead: `${comment.author ?? 'Someone'} commented on ${comment.target.object}${kind}`,
-      detail: comment.text,
+    target,
+    body: () => {
+      const comment = readComment(record);
+      const kind = comment.kind ? ` (${comment.kind})` : '';
+      return {
+        line: { lead: `${comment.author ?? 'Someone'} commented on ${target.object}${kind}`, detail: comment.text },
+        fields: comment.fields,
+      };
     },
-    fields: comment.fields,
   });
 };

@@ -242,28 +242,123 @@ function fitLine(parts: LineParts, width: number): string {
   return truncate(whole, width);
 }
 
+/** What a message says: its line and its type-specific fields. */
+export interface MessageBody {
+  line: LineParts;
+  /**
+   * Undefined values are left out. Strings must already be one line (from asLine, firstLine,
+   * humanizeSeconds, ...): cleaning them again here cost a scan of every value, a whole plugin
+   * output included, per event.
+   */
+  fields?: Record<string, FieldValue>;
+}
+
+/** What routing and noise control read of every message, and the body, worked out when first read. */
 export interface MessageSpec {
   severity: Severity;
   target?: Checkable;
   state?: string;
   stateType?: StateType;
-  line: LineParts;
+  notificationType?: string;
   /**
-   * Type-specific fields; undefined values are left out. Strings must already be one line (from
-   * asLine, firstLine, humanizeSeconds, ...): cleaning them again here cost a scan of every
-   * value, a whole plugin output included, per event.
+   * Called when the message's text or fields are first read, if ever. In a storm most messages
+   * are only counted into a summary and repeats are dropped unseen: reading the plugin output,
+   * humanizing durations and fitting the line was over half the formatting time, for text no
+   * one saw. Pure like the formatter: it reads only the event and the context.
    */
-  fields?: Record<string, FieldValue>;
+  body: () => MessageBody;
 }
 
 export function eventTypeName(event: IcingaEvent): string {
   return asText(event.type) ?? 'unknown';
 }
 
-export function buildMessage(event: IcingaEvent, context: FormatContext, spec: MessageSpec): RelayMessage {
-  const typeName = eventTypeName(event);
-  // Built field by field rather than spread and filtered: this runs for every event. Checkable
-  // names are clean from checkable(), and states are names from fixed scales.
+/** `Icinga2 event Foo for web01!http`: what any event says, and what a failed formatter falls back to. */
+export function genericLine(typeName: string, target: Checkable | undefined): LineParts {
+  return { lead: joinPresent([`Icinga2 event ${oneLine(typeName)}`, target?.object], ' for ') };
+}
+
+/** What a formatter's failure says, as a field value (one line). */
+export function failureText(error: unknown): string {
+  return oneLine(error instanceof Error ? error.message : String(error));
+}
+
+interface Rendered {
+  text: string;
+  fields: Record<string, FieldValue>;
+}
+
+/**
+ * A formatter's message: the facts routing and noise control read are set at once; text and
+ * fields are rendered on first read and kept. Assigning them (a template's text) replaces them.
+ */
+class FormattedMessage implements RelayMessage {
+  readonly eventType: string;
+  readonly severity: Severity;
+  readonly timestamp: number;
+  declare host?: string;
+  declare service?: string;
+  declare state?: string;
+  declare stateType?: StateType;
+  declare notificationType?: string;
+  #rendered: Rendered | undefined;
+  #render: (() => Rendered) | undefined;
+
+  constructor(eventType: string, timestamp: number, spec: MessageSpec, render: () => Rendered) {
+    this.eventType = eventType;
+    this.severity = spec.severity;
+    this.timestamp = timestamp;
+    if (spec.target !== undefined) {
+      this.host = spec.target.host;
+      if (spec.target.service !== undefined) this.service = spec.target.service;
+    }
+    if (spec.state !== undefined) this.state = spec.state;
+    if (spec.stateType !== undefined) this.stateType = spec.stateType;
+    if (spec.notificationType !== undefined) this.notificationType = spec.notificationType;
+    this.#render = render;
+  }
+
+  get text(): string {
+    return this.#body().text;
+  }
+
+  set text(text: string) {
+    this.#body().text = text;
+  }
+
+  get fields(): Record<string, FieldValue> {
+    return this.#body().fields;
+  }
+
+  set fields(fields: Record<string, FieldValue>) {
+    this.#body().fields = fields;
+  }
+
+  #body(): Rendered {
+    if (this.#rendered === undefined) {
+      this.#rendered = this.#render!();
+      // The event is needed no longer: a message waiting in a queue should not keep it.
+      this.#render = undefined;
+    }
+    return this.#rendered;
+  }
+}
+
+/**
+ * The body, or, when it throws (a formatter bug), the generic line with the error in
+ * `format_error`: a bug there must cost the event's detail, not the event.
+ */
+function render(typeName: string, context: FormatContext, spec: MessageSpec): Rendered {
+  let body: MessageBody;
+  let failure: string | undefined;
+  try {
+    body = spec.body();
+  } catch (error) {
+    body = { line: genericLine(typeName, spec.target) };
+    failure = failureText(error);
+  }
+  // Built field by field rather than spread and filtered. Checkable names are clean from
+  // checkable(), and states are names from fixed scales.
   const fields: Record<string, FieldValue> = { type: oneLine(typeName) };
   if (spec.target !== undefined) {
     fields.host = spec.target.host;
@@ -272,24 +367,18 @@ export function buildMessage(event: IcingaEvent, context: FormatContext, spec: M
   }
   if (spec.state !== undefined) fields.state = spec.state;
   if (spec.stateType !== undefined) fields.state_type = spec.stateType;
-  for (const name in spec.fields) {
-    const value = spec.fields[name];
+  if (spec.notificationType !== undefined) fields.notification_type = spec.notificationType;
+  for (const name in body.fields) {
+    const value = body.fields[name];
     if (value !== undefined) fields[name] = value;
   }
-  const message: RelayMessage = {
-    eventType: typeName,
-    severity: spec.severity,
-    text: fitLine(spec.line, context.width),
-    timestamp: asNumber(event.timestamp) ?? 0,
-    fields,
-  };
-  if (spec.target !== undefined) {
-    message.host = spec.target.host;
-    if (spec.target.service !== undefined) message.service = spec.target.service;
-  }
-  if (spec.state !== undefined) message.state = spec.state;
-  if (spec.stateType !== undefined) message.stateType = spec.stateType;
-  return message;
+  if (failure !== undefined) fields.format_error = failure;
+  return { text: fitLine(body.line, context.width), fields };
+}
+
+export function buildMessage(event: IcingaEvent, context: FormatContext, spec: MessageSpec): RelayMessage {
+  const typeName = eventTypeName(event);
+  return new FormattedMessage(typeName, asNumber(event.timestamp) ?? 0, spec, () => render(typeName, context, spec));
 }
 
 // ---------------------------------------------------------------- comments and downtimes
@@ -297,24 +386,31 @@ export function buildMessage(event: IcingaEvent, context: FormatContext, spec: M
 /** Icinga2's comment entry types; user comments are the plain case and go unnamed. */
 const COMMENT_KINDS: Record<number, string> = { 2: 'downtime', 3: 'flapping', 4: 'acknowledgement' };
 
-export interface CommentFacts {
+/** A comment or downtime of an event and the checkable it is attached to. */
+export interface Attached {
+  record: Record<string, unknown>;
   target: Checkable;
+}
+
+/** Comment* events carry the whole comment object, Downtime* events the downtime; neither a top-level host or service. */
+export function attachedTo(event: IcingaEvent, key: 'comment' | 'downtime'): Attached | undefined {
+  const record = asRecord(event[key]);
+  const target = record && attachedCheckable(record);
+  return record === undefined || target === undefined ? undefined : { record, target };
+}
+
+export interface CommentFacts {
   author?: string;
   text?: string;
   kind?: string;
   fields: Record<string, FieldValue>;
 }
 
-/** Comment* events carry the whole comment object and no top-level host or service. */
-export function readComment(event: IcingaEvent): CommentFacts | undefined {
-  const comment = asRecord(event.comment);
-  const target = comment && attachedCheckable(comment);
-  if (comment === undefined || target === undefined) return undefined;
+export function readComment(comment: Record<string, unknown>): CommentFacts {
   const author = asLine(comment.author);
   const text = asLine(comment.text);
   const kind = COMMENT_KINDS[asNumber(comment.entry_type) ?? 0];
   return {
-    target,
     author,
     text,
     kind,
@@ -323,7 +419,6 @@ export function readComment(event: IcingaEvent): CommentFacts | undefined {
 }
 
 export interface DowntimeFacts {
-  target: Checkable;
   author?: string;
   comment?: string;
   fixed?: boolean;
@@ -334,11 +429,7 @@ export interface DowntimeFacts {
   fields: Record<string, FieldValue>;
 }
 
-/** Downtime* events carry the whole downtime object and no top-level host or service. */
-export function readDowntime(event: IcingaEvent): DowntimeFacts | undefined {
-  const downtime = asRecord(event.downtime);
-  const target = downtime && attachedCheckable(downtime);
-  if (downtime === undefined || target === undefined) return undefined;
+export function readDowntime(downtime: Record<string, unknown>): DowntimeFacts {
   const author = asLine(downtime.author);
   const comment = asLine(downtime.comment);
   const fixed = asBoolean(downtime.fixed);
@@ -349,7 +440,6 @@ export function readDowntime(event: IcingaEvent): DowntimeFacts | undefined {
   // all_services and child_options create child downtimes; `parent` names the one they came from.
   const parent = asLine(downtime.parent);
   return {
-    target,
     author,
     comment,
     fixed,
@@ -378,20 +468,26 @@ export function downtimeLine(
   context: FormatContext,
   change: string,
 ): RelayMessage | undefined {
-  const downtime = readDowntime(event);
-  if (downtime === undefined) return undefined;
-  const facts = joinPresent(
-    [downtimeKind(downtime), downtime.duration, downtime.author && `by ${downtime.author}`],
-    ', ',
-  );
+  const attached = attachedTo(event, 'downtime');
+  if (attached === undefined) return undefined;
+  const { record, target } = attached;
   return buildMessage(event, context, {
     severity: 'info',
-    target: downtime.target,
-    line: {
-      lead: `Downtime ${change} for ${downtime.target.object}${facts ? ` (${facts})` : ''}`,
-      detail: downtime.comment,
+    target,
+    body: () => {
+      const downtime = readDowntime(record);
+      const facts = joinPresent(
+        [downtimeKind(downtime), downtime.duration, downtime.author && `by ${downtime.author}`],
+        ', ',
+      );
+      return {
+        line: {
+          lead: `Downtime ${change} for ${target.object}${facts ? ` (${facts})` : ''}`,
+          detail: downtime.comment,
+        },
+        fields: downtime.fields,
+      };
     },
-    fields: downtime.fields,
   });
 }
 
@@ -422,7 +518,9 @@ export function objectLine(event: IcingaEvent, context: FormatContext, change: s
   return buildMessage(event, context, {
     severity: 'info',
     target: objectCheckable(objectType, objectName),
-    line: { lead: `Icinga2 object ${change}: ${joinPresent([objectType, objectName], ' ')}` },
-    fields: { object_type: objectType, object_name: objectName },
+    body: () => ({
+      line: { lead: `Icinga2 object ${change}: ${joinPresent([objectType, objectName], ' ')}` },
+      fields: { object_type: objectType, object_name: objectName },
+    }),
   });
 }

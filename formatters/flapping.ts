@@ -17,26 +17,30 @@ export const formatFlapping: Formatter = (event, context) => {
   if (target === undefined) return formatGeneric(event, context);
   const isFlapping = asBoolean(event.is_flapping);
   const state = currentStateName(event, target);
-  // 2.13 sends flapping_current; the API docs call it current_flapping.
-  const flappingCurrent = asNumber(event.flapping_current) ?? asNumber(event.current_flapping);
-  const change =
-    isFlapping === undefined ? 'changed flapping state' : isFlapping ? 'started flapping' : 'stopped flapping';
-  const facts = joinPresent(
-    [state, flappingCurrent === undefined ? undefined : `${roundToTenth(flappingCurrent)}% state changes`],
-    ', ',
-  );
   return buildMessage(event, context, {
     // Flapping that starts is unrest whatever the state of the moment; when it stops, the state speaks.
     severity: isFlapping === true ? 'warning' : stateSeverity(state),
     target,
     state,
     stateType: stateTypeName(event.state_type),
-    line: { lead: `${target.object} ${change}`, trail: facts ? ` (${facts})` : undefined },
-    fields: {
-      is_flapping: isFlapping,
-      flapping_current: flappingCurrent,
-      threshold_low: asNumber(event.threshold_low),
-      threshold_high: asNumber(event.threshold_high),
+    body: () => {
+      // 2.13 sends flapping_current; the API docs call it current_flapping.
+      const flappingCurrent = asNumber(event.flapping_current) ?? asNumber(event.current_flapping);
+      const change =
+        isFlapping === undefined ? 'changed flapping state' : isFlapping ? 'started flapping' : 'stopped flapping';
+      const facts = joinPresent(
+        [state, flappingCurrent === undefined ? undefined : `${roundToTenth(flappingCurrent)}% state changes`],
+        ', ',
+      );
+      return {
+        line: { lead: `${target.object} ${change}`, trail: facts ? ` (${facts})` : undefined },
+        fields: {
+          is_flapping: isFlapping,
+          flapping_current: flappingCurrent,
+          threshold_low: asNumber(event.threshold_low),
+          threshold_high: asNumber(event.threshold_high),
+        },
+      };
     },
   });
 };

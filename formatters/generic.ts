@@ -1,5 +1,5 @@
 import type { Formatter } from './types.js';
-import { buildMessage, eventCheckable, eventTypeName, joinPresent, oneLine } from './common.js';
+import { buildMessage, eventCheckable, eventTypeName, genericLine } from './common.js';
 
 /**
  * For event types without a formatter of their own, and the fallback when one fails:
@@ -10,6 +10,6 @@ export const formatGeneric: Formatter = (event, context) => {
   return buildMessage(event, context, {
     severity: 'info',
     target,
-    line: { lead: joinPresent([`Icinga2 event ${oneLine(eventTypeName(event))}`, target?.object], ' for ') },
+    body: () => ({ line: genericLine(eventTypeName(event), target) }),
   });
 };

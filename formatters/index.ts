@@ -33,7 +33,7 @@ import { formatDowntimeRemoved } from './downtime-removed.js';
 import { formatDowntimeStarted } from './downtime-started.js';
 import { formatDowntimeTriggered } from './downtime-triggered.js';
 import { formatFlapping } from './flapping.js';
-import { oneLine } from './common.js';
+import { failureText } from './common.js';
 import { formatGeneric } from './generic.js';
 import { formatNotification } from './notification.js';
 import { formatObjectCreated } from './object-created.js';
@@ -82,7 +82,7 @@ export function formatEvent(
     return formatter(event, context);
   } catch (error) {
     const fallback = formatGeneric(event, context);
-    fallback.fields.format_error = oneLine(error instanceof Error ? error.message : String(error));
+    fallback.fields.format_error = failureText(error);
     return fallback;
   }
 }

@@ -25,21 +25,25 @@ export const formatStateChange: Formatter = (event, context) => {
   const checkResult = asRecord(event.check_result);
   const state = currentStateName(event, target);
   const stateType = stateTypeName(event.state_type);
-  const previousState = stateBefore(checkResult, stateType, target.service === undefined, state);
-  const previousDuration = humanizeSpan(context.previousStateSince, asNumber(event.timestamp));
-  const output = checkOutput(checkResult);
-  const stateLabel = joinPresent([state ?? 'State change', stateType === 'SOFT' ? '(soft)' : undefined], ' ');
   return buildMessage(event, context, {
     severity: stateSeverity(state),
     target,
     state,
     stateType,
-    line: {
-      lead: `${stateLabel} ${target.object}`,
-      detail: output,
-      trail: previousStateNote(previousState, previousDuration),
+    body: () => {
+      const previousState = stateBefore(checkResult, stateType, target.service === undefined, state);
+      const previousDuration = humanizeSpan(context.previousStateSince, asNumber(event.timestamp));
+      const output = checkOutput(checkResult);
+      const stateLabel = joinPresent([state ?? 'State change', stateType === 'SOFT' ? '(soft)' : undefined], ' ');
+      return {
+        line: {
+          lead: `${stateLabel} ${target.object}`,
+          detail: output,
+          trail: previousStateNote(previousState, previousDuration),
+        },
+        fields: { output, previous_state: previousState, duration: previousDuration },
+      };
     },
-    fields: { output, previous_state: previousState, duration: previousDuration },
   });
 };
 

@@ -17,6 +17,8 @@ export interface RelayMessage {
   /** UP/DOWN for hosts, OK/WARNING/CRITICAL/UNKNOWN for services, when the event carries a state. */
   state?: string;
   stateType?: 'SOFT' | 'HARD';
+  /** PROBLEM, RECOVERY, ACKNOWLEDGEMENT, ...: for notifications, also in `fields`; noise control reads it of every message. */
+  notificationType?: string;
   /** Named facts of the event, for templates and routing: author, comment, output, duration, ... */
   fields: Record<string, FieldValue>;
 }

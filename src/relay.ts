@@ -273,11 +273,6 @@ export class Relay {
     if (this.cacheOnlyTypes.has(event.type)) return;
     const delivery = this.pipeline.process(event);
     if (!delivery) return;
-    const formatError = delivery.message.fields.format_error;
-    if (formatError !== undefined) {
-      // The generic line went out instead; the formatter has a bug worth reporting.
-      this.logger.warn('formatter failed, relayed the generic line instead', { eventType: event.type, error: formatError });
-    }
     for (const destination of delivery.destinations) this.noise.submit(destination, delivery.message);
   }
 
@@ -288,6 +283,12 @@ export class Relay {
       // Only after a reload that removed the destination while noise control still held messages for it.
       this.logger.warn('dropped a message for a destination no longer configured', { destination, eventType: message.eventType });
       return;
+    }
+    const formatError = message.fields.format_error;
+    if (formatError !== undefined) {
+      // The generic line goes out instead; the formatter has a bug worth reporting. Checked on the
+      // way out, because a message's text and fields are worked out only when read.
+      this.logger.warn('formatter failed, relayed the generic line instead', { eventType: message.eventType, error: formatError, destination });
     }
     backend
       .send(destination, message)

@@ -49,8 +49,8 @@ function slotOf(message: RelayMessage, { report }: MessageFacts): { slot: string
   if (flapping) return { slot: 'flapping', change: flapping };
   if (message.eventType !== 'Notification') return undefined;
   // ACKNOWLEDGEMENT, CUSTOM, DOWNTIMESTART, ...: the same author and text is the same notice.
-  const { notification_type: type, author, comment } = message.fields;
-  return { slot: `notification ${String(type)}`, change: `${String(author)} ${String(comment)}` };
+  const { author, comment } = message.fields;
+  return { slot: `notification ${String(message.notificationType)}`, change: `${String(author)} ${String(comment)}` };
 }
 
 export class Deduplicator {

@@ -25,7 +25,7 @@ const RECOVERED_STATES = new Set(['OK', 'UP']);
 function reportsState(message: RelayMessage): message is RelayMessage & { host: string; state: string } {
   if (message.host === undefined || message.state === undefined) return false;
   if (message.eventType === 'StateChange') return true;
-  const notificationType = message.fields.notification_type;
+  const { notificationType } = message;
   return message.eventType === 'Notification' && (notificationType === 'PROBLEM' || notificationType === 'RECOVERY');
 }
 
@@ -53,6 +53,6 @@ export function flappingChange(message: RelayMessage): 'start' | 'end' | undefin
     return isFlapping === true ? 'start' : isFlapping === false ? 'end' : undefined;
   }
   if (message.eventType !== 'Notification') return undefined;
-  const notificationType = message.fields.notification_type;
+  const { notificationType } = message;
   return notificationType === 'FLAPPINGSTART' ? 'start' : notificationType === 'FLAPPINGEND' ? 'end' : undefined;
 }

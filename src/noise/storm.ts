@@ -46,14 +46,13 @@ function kindName(first: string, second: string | undefined): string {
 /** Messages of one kind, in arrival order: one state (problems and recoveries alike), or one event type. */
 function kindOf(message: RelayMessage, { report }: MessageFacts): string {
   if (report) return kindName('state', report.state);
-  const notificationType = message.fields.notification_type;
-  return kindName(message.eventType, notificationType === undefined ? undefined : String(notificationType));
+  return kindName(message.eventType, message.notificationType);
 }
 
 /** What to call a group of non-state messages: `DOWNTIMESTART notifications`, `DowntimeAdded events`. */
 function eventsLabel(message: RelayMessage): string {
-  const notificationType = message.fields.notification_type;
-  return notificationType === undefined ? `${message.eventType} events` : `${String(notificationType)} notifications`;
+  const { notificationType } = message;
+  return notificationType === undefined ? `${message.eventType} events` : `${notificationType} notifications`;
 }
 
 /**

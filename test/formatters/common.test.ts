@@ -141,8 +141,10 @@ t.test('buildMessage fills the message and keeps only present fields, as given',
       target: { host: 'web01', service: 'http', object: 'web01!http' },
       state: 'CRITICAL',
       stateType: 'HARD',
-      line: { lead: 'CRITICAL web01!http', detail: 'refused', trail: ' (was OK)' },
-      fields: { output: 'refused', absent: undefined, count: 3, flag: false },
+      body: () => ({
+        line: { lead: 'CRITICAL web01!http', detail: 'refused', trail: ' (was OK)' },
+        fields: { output: 'refused', absent: undefined, count: 3, flag: false },
+      }),
     },
   );
   t.same(message, {
@@ -173,13 +175,13 @@ t.test('a host message has no service key, a message without an object neither h
   const host = buildMessage({ type: 'X' }, { width: 80 }, {
     severity: 'info',
     target: { host: 'db01', object: 'db01' },
-    line: { lead: 'x' },
+    body: () => ({ line: { lead: 'x' } }),
   });
   t.equal(host.host, 'db01');
   t.notOk('service' in host);
   t.equal(host.timestamp, 0, 'no timestamp gives 0');
   const untimed = JSON.parse('{"type": "X", "timestamp": "soon"}');
-  const none = buildMessage(untimed, { width: 80 }, { severity: 'info', line: { lead: 'x' } });
+  const none = buildMessage(untimed, { width: 80 }, { severity: 'info', body: () => ({ line: { lead: 'x' } }) });
   t.notOk('host' in none);
   t.notOk('state' in none);
   t.equal(none.timestamp, 0, 'a timestamp that is no number gives 0');
@@ -188,7 +190,7 @@ t.test('a host message has no service key, a message without an object neither h
 t.test('a long line gives up its free text first', async (t) => {
   const spec = {
     severity: 'info' as const,
-    line: { lead: 'CRITICAL web01!http', detail: 'x'.repeat(200), trail: ' (was OK for 2 hours)' },
+    body: () => ({ line: { lead: 'CRITICAL web01!http', detail: 'x'.repeat(200), trail: ' (was OK for 2 hours)' } }),
   };
   const fitted = buildMessage({ type: 'X' }, { width: 60 }, spec).text;
   t.equal(fitted.length, 60);
@@ -196,14 +198,62 @@ t.test('a long line gives up its free text first', async (t) => {
   t.ok(fitted.endsWith('x… (was OK for 2 hours)'));
   const cramped = buildMessage({ type: 'X' }, { width: 45 }, spec).text;
   t.equal(cramped, 'CRITICAL web01!http: xxxxxxxxxxxxxxxxxxxxxxx…', 'too little room for the detail: the line is cut');
-  const noDetail = buildMessage({ type: 'X' }, { width: 10 }, { severity: 'info', line: { lead: 'Icinga2 event Something' } });
+  const noDetail = buildMessage({ type: 'X' }, { width: 10 }, { severity: 'info', body: () => ({ line: { lead: 'Icinga2 event Something' } }) });
   t.equal(noDetail.text, 'Icinga2 e…');
 });
 
 t.test('the detail follows its separator, which goes when there is no detail', async (t) => {
   const line = (parts: { lead: string; detail?: string; separator?: string }) =>
-    buildMessage({ type: 'X' }, { width: 80 }, { severity: 'info', line: parts }).text;
+    buildMessage({ type: 'X' }, { width: 80 }, { severity: 'info', body: () => ({ line: parts }) }).text;
   t.equal(line({ lead: 'alice scheduled downtime', separator: ' because ', detail: 'backup' }), 'alice scheduled downtime because backup');
   t.equal(line({ lead: 'alice scheduled downtime', separator: ' because ' }), 'alice scheduled downtime');
   t.equal(line({ lead: 'OK web01', detail: '' }), 'OK web01');
+});
+
+t.test('the body is worked out on first read, once, and not at all for a message no one reads', async (t) => {
+  let calls = 0;
+  const spec = {
+    severity: 'critical' as const,
+    target: { host: 'web01', service: 'http', object: 'web01!http' },
+    state: 'CRITICAL',
+    notificationType: 'PROBLEM',
+    body: () => {
+      calls++;
+      return { line: { lead: '[PROBLEM] web01!http is CRITICAL' }, fields: { users: 'oncall' } };
+    },
+  };
+  const unread = buildMessage({ type: 'Notification' }, { width: 80 }, spec);
+  t.match(unread, { eventType: 'Notification', host: 'web01', service: 'http', state: 'CRITICAL', notificationType: 'PROBLEM' });
+  t.equal(calls, 0, 'the facts noise control reads need no body');
+  const message = buildMessage({ type: 'Notification' }, { width: 80 }, spec);
+  t.equal(message.text, '[PROBLEM] web01!http is CRITICAL');
+  t.same(message.fields, { type: 'Notification', host: 'web01', service: 'http', object: 'web01!http', state: 'CRITICAL', notification_type: 'PROBLEM', users: 'oncall' });
+  t.equal(calls, 1);
+  message.text = 'from a template';
+  t.equal(message.text, 'from a template', 'text can be replaced');
+  message.fields = { replaced: true };
+  t.same(message.fields, { replaced: true }, 'fields too');
+  t.equal(calls, 1, 'worked out once');
+});
+
+t.test('a body that throws gives the generic line, with the error, and keeps the facts', async (t) => {
+  const message = buildMessage({ type: 'StateChange', timestamp: 5 }, { width: 80 }, {
+    severity: 'critical',
+    target: { host: 'web01', object: 'web01' },
+    state: 'DOWN',
+    stateType: 'HARD',
+    body: () => {
+      throw new TypeError('no output\nat line 3');
+    },
+  });
+  t.equal(message.text, 'Icinga2 event StateChange for web01');
+  t.match(message, { eventType: 'StateChange', severity: 'critical', host: 'web01', state: 'DOWN', stateType: 'HARD', timestamp: 5 });
+  t.same(message.fields, { type: 'StateChange', host: 'web01', object: 'web01', state: 'DOWN', state_type: 'HARD', format_error: 'no output / at line 3' });
+  const thrownString = buildMessage({ type: 'X' }, { width: 80 }, {
+    severity: 'info',
+    body: () => {
+      throw 'a string';
+    },
+  });
+  t.equal(thrownString.fields.format_error, 'a string');
 });

@@ -14,6 +14,8 @@ export function lineProblems(message: RelayMessage, width: number): string[] {
   if (message.text.length > width) problems.push(`${message.text.length} characters, more than ${width}`);
   if (LONE_SURROGATE.test(message.text)) problems.push('a surrogate pair was cut');
   if (!Number.isFinite(message.timestamp)) problems.push(`timestamp ${message.timestamp}`);
+  // A message's body is worked out when first read, and a throw there falls back to the generic line.
+  if (message.fields.format_error !== undefined) problems.push(`the formatter threw: ${String(message.fields.format_error)}`);
   for (const [name, value] of Object.entries(message.fields)) {
     if (typeof value !== 'string') continue;
     if (CONTROL_CHARACTER.test(value)) problems.push(`control character in field ${name}`);

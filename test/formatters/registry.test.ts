@@ -62,7 +62,7 @@ t.test('a throwing formatter costs the detail, not the event', async (t) => {
   t.equal(message.timestamp, 5);
   t.equal(message.host, 'web01');
   t.equal(message.fields.format_error, 'cannot read properties of undefined / at formatStateChange');
-  t.same(lineProblems(message, context.width), []);
+  t.same(lineProblems(message, context.width), ['the formatter threw: cannot read properties of undefined / at formatStateChange'], 'a clean line otherwise');
   const thrownString = formatEvent({ type: 'Flapping' }, context, registry);
   t.equal(thrownString.text, 'Icinga2 event Flapping');
   t.equal(thrownString.fields.format_error, 'a string');

@@ -60,6 +60,7 @@ export function stateChange(object: string, state: string, extra: Partial<RelayM
 export function notification(object: string, notificationType: string, state: string, users = 'oncall'): RelayMessage {
   const message = stateChange(object, state, { eventType: 'Notification', text: `[${notificationType}] ${object} is ${state} (notified ${users})` });
   delete message.stateType;
+  message.notificationType = notificationType;
   message.fields = { ...message.fields, type: 'Notification', notification_type: notificationType, users };
   return message;
 }
