@@ -260,6 +260,7 @@ export interface MessageSpec {
   state?: string;
   stateType?: StateType;
   notificationType?: string;
+  notice?: string;
   /**
    * Called when the message's text or fields are first read, if ever. In a storm most messages
    * are only counted into a summary and repeats are dropped unseen: reading the plugin output,
@@ -301,6 +302,7 @@ class FormattedMessage implements RelayMessage {
   declare state?: string;
   declare stateType?: StateType;
   declare notificationType?: string;
+  declare notice?: string;
   #rendered: Rendered | undefined;
   #render: (() => Rendered) | undefined;
 
@@ -315,6 +317,7 @@ class FormattedMessage implements RelayMessage {
     if (spec.state !== undefined) this.state = spec.state;
     if (spec.stateType !== undefined) this.stateType = spec.stateType;
     if (spec.notificationType !== undefined) this.notificationType = spec.notificationType;
+    if (spec.notice !== undefined) this.notice = spec.notice;
     this.#render = render;
   }
 

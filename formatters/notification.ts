@@ -22,20 +22,22 @@ export const formatNotification: Formatter = (event, context) => {
   if (target === undefined) return formatGeneric(event, context);
   const notificationType = asLine(event.notification_type);
   const state = currentStateName(event, target);
+  const author = asLine(event.author);
+  const comment = asLine(event.text);
+  const notice = joinPresent([author, comment], ': ') || undefined;
   return buildMessage(event, context, {
     severity: notificationSeverity(notificationType, state),
     target,
     state,
     notificationType,
+    notice,
     body: () => {
-      const author = asLine(event.author);
-      const comment = asLine(event.text);
       const output = checkOutput(event.check_result);
       const users = asLineList(event.users).join(', ');
       return {
         line: {
           lead: joinPresent([notificationType && `[${notificationType}]`, target.object, state && `is ${state}`], ' '),
-          detail: comment !== undefined ? joinPresent([author, comment], ': ') : output,
+          detail: comment !== undefined ? notice : output,
           trail: users ? ` (notified ${users})` : undefined,
         },
         fields: { output, author, comment, users: users || undefined },

@@ -1,4 +1,8 @@
-/** The structured message every formatter returns and every chat backend renders in its own idiom. */
+/**
+ * The structured message every formatter returns and every chat backend renders in its own idiom.
+ * A formatter's message works out its text and fields when they are first read (see
+ * buildMessage): routing and noise control read only the other properties.
+ */
 
 export type Severity = 'ok' | 'info' | 'warning' | 'critical' | 'unknown';
 
@@ -19,6 +23,12 @@ export interface RelayMessage {
   stateType?: 'SOFT' | 'HARD';
   /** PROBLEM, RECOVERY, ACKNOWLEDGEMENT, ...: for notifications, also in `fields`; noise control reads it of every message. */
   notificationType?: string;
+  /**
+   * Notifications: who wrote what (`alice: rebooting`), when they carry an author or text
+   * (acknowledgement, custom, downtime). Icinga2's copies for each set of users share it; dedup
+   * tells one notice from the next by it.
+   */
+  notice?: string;
   /** Named facts of the event, for templates and routing: author, comment, output, duration, ... */
   fields: Record<string, FieldValue>;
 }

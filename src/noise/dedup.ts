@@ -49,8 +49,7 @@ function slotOf(message: RelayMessage, { report }: MessageFacts): { slot: string
   if (flapping) return { slot: 'flapping', change: flapping };
   if (message.eventType !== 'Notification') return undefined;
   // ACKNOWLEDGEMENT, CUSTOM, DOWNTIMESTART, ...: the same author and text is the same notice.
-  const { author, comment } = message.fields;
-  return { slot: `notification ${String(message.notificationType)}`, change: `${String(author)} ${String(comment)}` };
+  return { slot: `notification ${String(message.notificationType)}`, change: message.notice ?? '' };
 }
 
 export class Deduplicator {

@@ -113,3 +113,17 @@ t.test('keep: first (the default) holds nothing', async (t) => {
   noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
   t.same(texts(), ['CRITICAL web01!http']);
 });
+
+t.test('custom notifications: the copy to other users is a repeat, another text from the same author is news', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  const custom = fixture('Notification-service-custom');
+  noise.submit('irc:#ops', formatted(custom));
+  noise.submit('irc:#ops', formatted({ ...custom, users: ['someone-else'] }));
+  noise.submit('irc:#ops', formatted({ ...custom, text: 'and now for something else' }));
+  noise.submit('irc:#ops', formatted({ ...custom, author: 'mallory' }));
+  clock.advance(10_000);
+  const sent = texts();
+  t.equal(sent.length, 3, `sent: ${JSON.stringify(sent)}`);
+  t.match(sent[1], /and now for something else/);
+  t.match(sent[2], /mallory/);
+});
