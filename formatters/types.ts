@@ -11,5 +11,8 @@ export interface FormatContext {
   previousStateSince?: number;
 }
 
-/** A pure function of one event: no I/O, no clock, never throws. */
+/**
+ * A pure function of one event: no I/O, no clock, never throws. It works out at once only what
+ * routing and noise control read; the text and fields come from its MessageSpec.body, on first read.
+ */
 export type Formatter = (event: IcingaEvent, context: FormatContext) => RelayMessage;
