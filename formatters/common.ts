@@ -304,9 +304,11 @@ class FormattedMessage implements RelayMessage {
   declare notificationType?: string;
   declare notice?: string;
   #rendered: Rendered | undefined;
-  #render: (() => Rendered) | undefined;
+  /** What the body is rendered from; let go once it is. */
+  #context: FormatContext | undefined;
+  #spec: MessageSpec | undefined;
 
-  constructor(eventType: string, timestamp: number, spec: MessageSpec, render: () => Rendered) {
+  constructor(eventType: string, timestamp: number, context: FormatContext, spec: MessageSpec) {
     this.eventType = eventType;
     this.severity = spec.severity;
     this.timestamp = timestamp;
@@ -318,7 +320,8 @@ class FormattedMessage implements RelayMessage {
     if (spec.stateType !== undefined) this.stateType = spec.stateType;
     if (spec.notificationType !== undefined) this.notificationType = spec.notificationType;
     if (spec.notice !== undefined) this.notice = spec.notice;
-    this.#render = render;
+    this.#context = context;
+    this.#spec = spec;
   }
 
   get text(): string {
@@ -339,9 +342,10 @@ class FormattedMessage implements RelayMessage {
 
   #body(): Rendered {
     if (this.#rendered === undefined) {
-      this.#rendered = this.#render!();
-      // The event is needed no longer: a message waiting in a queue should not keep it.
-      this.#render = undefined;
+      this.#rendered = render(this.eventType, this.#context!, this.#spec!);
+      // The event (in the body's closure) is needed no longer: a message waiting in a queue should not keep it.
+      this.#context = undefined;
+      this.#spec = undefined;
     }
     return this.#rendered;
   }
@@ -380,8 +384,7 @@ function render(typeName: string, context: FormatContext, spec: MessageSpec): Re
 }
 
 export function buildMessage(event: IcingaEvent, context: FormatContext, spec: MessageSpec): RelayMessage {
-  const typeName = eventTypeName(event);
-  return new FormattedMessage(typeName, asNumber(event.timestamp) ?? 0, spec, () => render(typeName, context, spec));
+  return new FormattedMessage(eventTypeName(event), asNumber(event.timestamp) ?? 0, context, spec);
 }
 
 // ---------------------------------------------------------------- comments and downtimes
