@@ -292,17 +292,20 @@ interface Rendered {
 /**
  * A formatter's message: the facts routing and noise control read are set at once; text and
  * fields are rendered on first read and kept. Assigning them (a template's text) replaces them.
+ * Every fact is an own property, undefined when absent, so that all messages share one shape:
+ * added only when present, they made nine shapes on the recorded mix, and noise control's
+ * reads of them were megamorphic (about 130 ns more per event).
  */
 class FormattedMessage implements RelayMessage {
   readonly eventType: string;
   readonly severity: Severity;
   readonly timestamp: number;
-  declare host?: string;
-  declare service?: string;
-  declare state?: string;
-  declare stateType?: StateType;
-  declare notificationType?: string;
-  declare notice?: string;
+  readonly host: string | undefined;
+  readonly service: string | undefined;
+  readonly state: string | undefined;
+  readonly stateType: StateType | undefined;
+  readonly notificationType: string | undefined;
+  readonly notice: string | undefined;
   #rendered: Rendered | undefined;
   /** What the body is rendered from; let go once it is. */
   #context: FormatContext | undefined;
@@ -312,14 +315,12 @@ class FormattedMessage implements RelayMessage {
     this.eventType = eventType;
     this.severity = spec.severity;
     this.timestamp = timestamp;
-    if (spec.target !== undefined) {
-      this.host = spec.target.host;
-      if (spec.target.service !== undefined) this.service = spec.target.service;
-    }
-    if (spec.state !== undefined) this.state = spec.state;
-    if (spec.stateType !== undefined) this.stateType = spec.stateType;
-    if (spec.notificationType !== undefined) this.notificationType = spec.notificationType;
-    if (spec.notice !== undefined) this.notice = spec.notice;
+    this.host = spec.target?.host;
+    this.service = spec.target?.service;
+    this.state = spec.state;
+    this.stateType = spec.stateType;
+    this.notificationType = spec.notificationType;
+    this.notice = spec.notice;
     this.#context = context;
     this.#spec = spec;
   }

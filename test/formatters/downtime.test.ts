@@ -35,7 +35,7 @@ t.test("the old bot's dbcow22 example reads naturally", async (t) => {
   t.equal(message.text, 'dbadmin scheduled downtime for dbcow22 lasting 2 days, 1 hour because DB Tablespace Maintenance');
   t.equal(message.severity, 'info');
   t.equal(message.host, 'dbcow22');
-  t.notOk('service' in message);
+  t.equal(message.service, undefined);
   t.equal(message.timestamp, 1493430112.5);
   t.same(message.fields, {
     type: 'DowntimeAdded',

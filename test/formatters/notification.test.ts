@@ -56,7 +56,7 @@ t.test('a host problem reads DOWN from the service-scale check result', async (t
   );
   t.equal(message.text, '[PROBLEM] db01 is DOWN: PING CRITICAL (notified oncall, dbadmin)');
   t.equal(message.severity, 'critical');
-  t.notOk('service' in message);
+  t.equal(message.service, undefined);
 });
 
 t.test('author and text, when given, say more than the output', async (t) => {

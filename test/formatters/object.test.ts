@@ -13,7 +13,7 @@ t.test('object events name the change, the type and the name', async (t) => {
   t.equal(created.text, 'Icinga2 object created: Downtime web01!http!abc-123');
   t.equal(created.severity, 'info');
   t.same(created.fields, { type: 'ObjectCreated', object_type: 'Downtime', object_name: 'web01!http!abc-123' });
-  t.notOk('host' in created, 'a downtime name is not split into host and service');
+  t.equal(created.host, undefined, 'a downtime name is not split into host and service');
   const modified = formatObjectModified({ type: 'ObjectModified', object_type: 'Host', object_name: 'api-created' }, context);
   t.equal(modified.text, 'Icinga2 object modified: Host api-created');
   const deleted = formatObjectDeleted({ type: 'ObjectDeleted', object_type: 'Comment', object_name: 'db01!c0ffee' }, context);
@@ -23,13 +23,13 @@ t.test('object events name the change, the type and the name', async (t) => {
 t.test('hosts and services become the message host and service', async (t) => {
   const host = formatObjectCreated({ type: 'ObjectCreated', object_type: 'Host', object_name: 'web03' }, context);
   t.equal(host.host, 'web03');
-  t.notOk('service' in host);
+  t.equal(host.service, undefined);
   const service = formatObjectModified({ type: 'ObjectModified', object_type: 'Service', object_name: 'web03!http!x' }, context);
   t.equal(service.host, 'web03');
   t.equal(service.service, 'http!x', 'host names cannot hold "!", so the first one splits');
   t.equal(service.fields.object, 'web03!http!x');
   const odd = formatObjectDeleted({ type: 'ObjectDeleted', object_type: 'Service', object_name: 'no-separator' }, context);
-  t.notOk('host' in odd);
+  t.equal(odd.host, undefined);
   t.equal(odd.text, 'Icinga2 object deleted: Service no-separator');
 });
 
