@@ -47,6 +47,16 @@ export function textBudget(target: string): number {
   return IRC_LINE_BYTES - '\r\n'.length - SOURCE_PREFIX_BYTES - Buffer.byteLength(`PRIVMSG ${target} :`);
 }
 
+/**
+ * The most bytes one PRIVMSG line of the message to `target` takes, CR LF included: its whole
+ * text with every formatting code, or the longest line textBudget allows, whichever is less.
+ * Cleaning and splitting only take bytes away.
+ */
+export function longestLineBytes(message: RelayMessage, target: string): number {
+  const prefixBytes = Buffer.byteLength(`PRIVMSG ${target} :`);
+  return prefixBytes + Math.min(Buffer.byteLength(message.text) + FORMATTING_BYTES, textBudget(target)) + '\r\n'.length;
+}
+
 /** What someone wrote, without their client's formatting codes or other control characters. */
 export function plainText(text: string): string {
   return withoutControls(text.replace(FORMATTING_CODES, '')).trim();

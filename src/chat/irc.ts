@@ -19,7 +19,8 @@
  * with a dying connection is sent again after the reconnect, and the server's flood control
  * (which holds lines back rather than refusing them) paces us instead of disconnecting us. Lines
  * to different channels or nicks wait for their echoes together, at most MAX_LINES_IN_FLIGHT
- * (and at most the configured burst) at once, so what the server holds back for us stays small.
+ * and MAX_BYTES_IN_FLIGHT (and at most the configured burst) at once, so what the server holds
+ * back for us stays small.
  */
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
@@ -31,7 +32,7 @@ import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
-import { plainText, renderIrcLines, textBudget } from './irc-render.js';
+import { longestLineBytes, plainText, renderIrcLines, textBudget } from './irc-render.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 
 export interface IrcBackendDependencies {
@@ -61,11 +62,14 @@ export const WHOIS_TIMEOUT_MS = 10_000;
  */
 export const ECHO_TIMEOUT_MS = 30_000;
 /**
- * With echo-message, lines (each to a different channel or nick) waiting for their echo at once.
- * Lines the server's flood control holds back sit in its receive queue, and a full one gets us
- * killed ("RecvQ exceeded"); 8 lines of at most 512 bytes are half of InspIRCd's default 8 KiB.
+ * With echo-message, lines (each to a different channel or nick) waiting for their echo at once:
+ * at most this many, and at most MAX_BYTES_IN_FLIGHT of them. Lines the server's flood control
+ * holds back sit in its receive queue, one running a second, and a full queue gets us killed
+ * ("RecvQ exceeded"). 20 lines run in well under ECHO_TIMEOUT_MS; 4 KiB is half of InspIRCd's
+ * default 8 KiB queue: 10 of the longest lines, or 20 alerts of 200 bytes.
  */
-export const MAX_LINES_IN_FLIGHT = 8;
+export const MAX_LINES_IN_FLIGHT = 20;
+export const MAX_BYTES_IN_FLIGHT = 4 * 1024;
 /** close() waits this long for the server to close the connection after our QUIT. */
 export const QUIT_TIMEOUT_MS = 5_000;
 const QUIT_MESSAGE = 'icinga-relay stopping';
@@ -248,6 +252,7 @@ export class IrcBackend implements ChatBackend {
       transmit: (destination, message) => this.transmit(destination, message),
       // Each message sends its lines one after another: messages on their way are lines waiting for their echo.
       maxInFlight: Math.min(config.rate.burst, MAX_LINES_IN_FLIGHT),
+      inFlightBytes: { max: MAX_BYTES_IN_FLIGHT, of: (destination, message) => longestLineBytes(message, destination.slice(DESTINATION_PREFIX.length)) },
       clock: this.clock,
       logger: this.logger,
     });

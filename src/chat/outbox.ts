@@ -5,8 +5,8 @@
  * messages go, and one notice says how many went and since when, so nothing vanishes silently.
  *
  * One destination's messages go one after another, each once the one before it is sent; several
- * destinations may have one message on its way at once (`maxInFlight`), so a message to one room
- * does not wait for the server to confirm another room's.
+ * destinations may have one message on its way at once (`maxInFlight`, and `inFlightBytes`), so a
+ * message to one room does not wait for the server to confirm another room's.
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -28,6 +28,12 @@ export interface OutboxOptions {
   retryMs?: number;
   /** Messages whose transmit may be under way at once, each to a different destination; 1 when absent. */
   maxInFlight?: number;
+  /**
+   * What the messages on their way may weigh together, in bytes, and what one weighs (IRC: what
+   * its line waiting for the echo holds of the server's receive queue); no limit when absent. A
+   * message over the limit on its own goes when nothing else is on its way.
+   */
+  inFlightBytes?: { max: number; of: (destination: string, message: RelayMessage) => number };
 }
 
 interface DestinationQueue {
@@ -63,6 +69,8 @@ export class Outbox {
   private sendsStarted = 0;
   /** Destinations whose message, taken off their queue, has a transmit not settled yet. */
   private readonly inFlight = new Set<string>();
+  /** What those messages weigh together (inFlightBytes). */
+  private bytesInFlight = 0;
   /** Messages dropped from full queues since the outbox was made. */
   droppedTotal = 0;
   /** flush() calls waiting for the queues to empty. */
@@ -156,36 +164,42 @@ export class Outbox {
 
   /**
    * Starts whatever may go now: the head of each destination with nothing on its way, while a
-   * token and a place among `maxInFlight` are free, the destination served longest ago first.
-   * Runs again each time a send succeeds.
+   * token and a place among `maxInFlight` (and within `inFlightBytes`) are free, the destination
+   * served longest ago first. Runs again each time a send succeeds.
    */
   private drain(): void {
     // After a failed send, new messages wait for the retry instead of hammering a dead connection.
     if (!this.ready || this.closed || this.retrying) return;
     const maxInFlight = this.options.maxInFlight ?? 1;
+    const { inFlightBytes } = this.options;
     let soonestMs = Infinity;
     // Round-robin: the destination served longest ago (or never) first.
     const byTurn = [...this.queues].sort(([, a], [, b]) => a.servedAt - b.servedAt);
     for (const [destination, queue] of byTurn) {
       if (this.inFlight.size >= maxInFlight) return;
       if (this.inFlight.has(destination) || (queue.messages.length === 0 && queue.dropped === 0)) continue;
+      const message = queue.dropped > 0 ? droppedNotice(queue.dropped, queue.firstDropAt, this.options.capacity) : queue.messages[0];
+      const bytes = inFlightBytes?.of(destination, message) ?? 0;
+      // It waits for room, and no later destination overtakes it: lighter messages cannot starve it.
+      if (inFlightBytes && this.inFlight.size > 0 && this.bytesInFlight + bytes > inFlightBytes.max) return;
       const token = this.bucket(destination).take();
       if (!token.ok) {
         soonestMs = Math.min(soonestMs, token.waitMs);
         continue;
       }
       queue.servedAt = ++this.sendsStarted;
-      void this.sendHead(destination, queue);
+      void this.sendHead(destination, queue, message, bytes);
     }
     if (soonestMs !== Infinity) this.wakeIn(soonestMs);
   }
 
-  /** Sends the dropped-messages notice if one is due, else the oldest message; on failure puts it back and schedules the retry. */
-  private async sendHead(destination: string, queue: DestinationQueue): Promise<void> {
+  /** Sends the queue's head: the dropped-messages notice if one is due, else the oldest message; on failure puts it back and schedules the retry. */
+  private async sendHead(destination: string, queue: DestinationQueue, message: RelayMessage, bytes: number): Promise<void> {
     const droppedCount = queue.dropped;
     // Taken off the queue before the send, so an overflow during the send cannot drop it.
-    const message = droppedCount > 0 ? droppedNotice(droppedCount, queue.firstDropAt, this.options.capacity) : queue.messages.shift()!;
+    if (droppedCount === 0) queue.messages.shift();
     this.inFlight.add(destination);
+    this.bytesInFlight += bytes;
     try {
       await this.options.transmit(destination, message);
     } catch (error) {
@@ -196,6 +210,7 @@ export class Outbox {
       return;
     } finally {
       this.inFlight.delete(destination);
+      this.bytesInFlight -= bytes;
     }
     if (droppedCount > 0) {
       this.options.logger.warn('messages were dropped from a full queue', { destination, dropped: droppedCount });
@@ -210,7 +225,7 @@ export class Outbox {
 /** The outbox of a networked backend, bounded and paced by its config block's `queue_size` and `rate`. */
 export function connectionOutbox(
   config: ChatConnectionConfig,
-  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger' | 'maxInFlight'>,
+  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger' | 'maxInFlight' | 'inFlightBytes'>,
 ): Outbox {
   return new Outbox({ capacity: config.queueSize, rateLimit: config.rate, ...parts });
 }

@@ -12,7 +12,8 @@
  * about 1 s apart, inside the storm window; with 8 s they stay 3 s apart at least, and each
  * destination sees lone events with the default noise settings. The events of one tick still
  * arrive together and share the one IRC connection, whose lines wait for the server's echo (at
- * most MAX_LINES_IN_FLIGHT at once): that wait is the relay's and is measured.
+ * most MAX_LINES_IN_FLIGHT and MAX_BYTES_IN_FLIGHT at once: a round's 12 lines go together): a
+ * wait for an echo would be the relay's, and would be measured.
  *
  * Counting starts once the relay has finished the catch-up of its stream's connect, which holds
  * live events back until it has read the current states, and after WARM_UP_ROUNDS, whose events

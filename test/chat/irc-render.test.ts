@@ -1,5 +1,5 @@
 import t from 'tap';
-import { plainText, renderIrcLines, textBudget } from '../../src/chat/irc-render.js';
+import { longestLineBytes, plainText, renderIrcLines, textBudget } from '../../src/chat/irc-render.js';
 import { withoutControls } from '../../src/message.js';
 import type { RelayMessage, Severity } from '../../src/message.js';
 
@@ -128,4 +128,25 @@ t.test('incoming text loses formatting codes and controls', async (t) => {
   t.equal(plainText('\x04ff0000red\x04 \x16rev\x16 \x1estrike\x1e \x11mono\x11 \x1fu\x1f'), 'red rev strike mono u');
   t.equal(plainText(' \x01ACTION waves\x01 '), 'ACTION waves');
   t.equal(plainText('price: \x035 eur'), 'price:  eur', 'a colour code takes its digits');
+});
+
+t.test('longestLineBytes is never less than the longest PRIVMSG line the message makes, and at most a whole line', async (t) => {
+  const wire = (target: string, relayed: RelayMessage, colours: boolean) =>
+    Math.max(...renderIrcLines(relayed, { colours, maxBytes: textBudget(target) }).map((line) => Buffer.byteLength(`PRIVMSG ${target} :${line}\r\n`)));
+  const cases: [string, RelayMessage][] = [
+    ['#ops', message('web01!http CRITICAL: connection refused', { severity: 'critical' })],
+    ['#ops', message(',starts with a comma', { severity: 'warning' })],
+    ['#ops', message('line\none\u2028two\u0085three \x03 controls', { severity: 'unknown' })],
+    ['#ops', message('ö'.repeat(400) + ' ' + 'x'.repeat(300), { severity: 'ok' })],
+    ['a-rather-long-nick', message('\ud800 lone surrogate, then 🚨'.repeat(30), { severity: 'info' })],
+  ];
+  for (const [index, [target, relayed]] of cases.entries()) {
+    for (const colours of [true, false]) {
+      const actual = wire(target, relayed, colours);
+      t.ok(longestLineBytes(relayed, target) >= actual, `case ${index} (colours ${colours}): ${longestLineBytes(relayed, target)} >= ${actual}`);
+    }
+  }
+  const whole = Buffer.byteLength(`PRIVMSG #ops :\r\n`) + textBudget('#ops');
+  t.equal(longestLineBytes(message('x'.repeat(1000), { severity: 'ok' }), '#ops'), whole, 'long text: the longest line there can be');
+  t.equal(longestLineBytes(message('short', { severity: 'info' }), '#ops'), Buffer.byteLength('PRIVMSG #ops :short\r\n') + 8, 'short text: its own bytes and room for formatting');
 });

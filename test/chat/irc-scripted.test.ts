@@ -8,12 +8,14 @@ import {
   alternativeNick,
   CONNECT_TIMEOUT_MS,
   ECHO_TIMEOUT_MS,
+  MAX_BYTES_IN_FLIGHT,
   MAX_LINES_IN_FLIGHT,
   NICK_REGAIN_INTERVAL_MS,
   QUIT_TIMEOUT_MS,
   REJOIN_DELAY_MS,
   WHOIS_TIMEOUT_MS,
 } from '../../src/chat/irc.js';
+import { textBudget } from '../../src/chat/irc-render.js';
 import { DEFAULT_RETRY_MS } from '../../src/chat/outbox.js';
 import type { IrcConfig } from '../../src/config.js';
 import { backendUnderTest, eventually, notice, testIrcConfig } from '../harness/irc-client.js';
@@ -138,7 +140,7 @@ t.test('lines to different targets wait for their echoes together; an echo or re
   t.equal(server.received.filter((line) => line === 'PRIVMSG #a :a1').length, 1, 'the refused line is not sent again');
 });
 
-t.test('lines waiting for their echo at once: at most the configured burst, and at most MAX_LINES_IN_FLIGHT', async (t) => {
+t.test('lines waiting for their echo at once: at most the configured burst, MAX_LINES_IN_FLIGHT and MAX_BYTES_IN_FLIGHT', async (t) => {
   const server = await scriptedServer(t, { caps: ['echo-message'] });
   const { backend, clock } = setup(t, server, { channels: channels('#a', '#b', '#c'), rate: { burst: 2, perSecond: 1 } });
   await backend.connect();
@@ -158,6 +160,22 @@ t.test('lines waiting for their echo at once: at most the configured burst, and 
   t.equal(unthrottled.queueDepth, 1, 'the last waits for a place');
   wide.send(':relay!relay@fake PRIVMSG #c0 :to #c0');
   await wide.waitFor(/^PRIVMSG #c\d+ /, MAX_LINES_IN_FLIGHT + 1);
+
+  // The longest lines: fewer of them fit the bytes.
+  const heavy = await scriptedServer(t, { caps: ['echo-message'] });
+  const longestLineBytes = Buffer.byteLength(`PRIVMSG #l0 :${'x'.repeat(textBudget('#l0'))}\r\n`);
+  const longest = Math.floor(MAX_BYTES_IN_FLIGHT / longestLineBytes);
+  const rooms = Array.from({ length: longest + 1 }, (_, i) => `#l${i}`);
+  const { backend: full } = setup(t, heavy, { channels: channels(...rooms) });
+  await full.connect();
+  const texts = rooms.map((room) => `${room} `.padEnd(textBudget(room), 'x'));
+  for (const [i, room] of rooms.entries()) await full.send(`irc:${room}`, notice(texts[i]));
+  await heavy.waitFor(/^PRIVMSG #l\d+ /, longest);
+  const sent = heavy.received.filter((line) => line.startsWith('PRIVMSG #l'));
+  t.ok(sent.reduce((bytes, line) => bytes + Buffer.byteLength(line) + 2, 0) <= MAX_BYTES_IN_FLIGHT, `${longest} longest lines fit`);
+  t.equal(full.queueDepth, 1, 'the next would not');
+  heavy.send(`:relay!relay@fake ${sent[0]}`);
+  await heavy.waitFor(/^PRIVMSG #l\d+ /, longest + 1);
 });
 
 t.test('a connection lost with lines waiting for their echoes: those go again after the reconnect, the echoed one does not', async (t) => {

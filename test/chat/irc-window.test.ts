@@ -3,11 +3,11 @@
  * 7 lines, then one per second; lines it has not run yet wait in its 8 KiB receive queue, and a
  * fuller queue gets the client killed: see irc-flood.test.ts). Unthrottled, the relay has one line
  * on its way to each of more people than the queue holds longest lines: only the window
- * (MAX_LINES_IN_FLIGHT) keeps what waits in the server's queue small enough. Every line arrives
+ * (MAX_BYTES_IN_FLIGHT) keeps what waits in the server's queue small enough. Every line arrives
  * at the server's own pace, and the relay stays connected.
  */
 import t from 'tap';
-import { MAX_LINES_IN_FLIGHT } from '../../src/chat/irc.js';
+import { MAX_BYTES_IN_FLIGHT } from '../../src/chat/irc.js';
 import { textBudget } from '../../src/chat/irc-render.js';
 import { backendUnderTest, eventually, IrcTestClient, notice, testIrcConfig } from '../harness/irc-client.js';
 import { startIrcd } from '../harness/ircd.js';
@@ -27,7 +27,7 @@ t.test(`longest lines to ${PEOPLE} people at once, unthrottled, against InspIRCd
   const { backend, logger } = backendUnderTest(t, testIrcConfig(server.port, { rate: { burst: 1_000_000, perSecond: 1_000_000 } }));
   await backend.connect();
   t.ok(PEOPLE * textBudget(people[0].nick) > 8 * 1024, 'one line to each would overflow the receive queue');
-  t.ok(MAX_LINES_IN_FLIGHT * 512 <= 4 * 1024, 'the lines on their way fit half of it');
+  t.ok(MAX_BYTES_IN_FLIGHT <= 4 * 1024, 'the lines on their way fit half of it');
 
   const texts = people.map((person) => `${person.nick} `.padEnd(textBudget(person.nick), 'x'));
   for (const [i, person] of people.entries()) await backend.send(`irc:${person.nick}`, notice(texts[i]));

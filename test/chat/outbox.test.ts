@@ -108,7 +108,7 @@ t.test('token bucket refills at its rate and rejects nonsense limits', async (t)
 });
 
 /** An outbox whose sends stay on their way until the test settles them (the latest send of a text), as lines wait for the echo. */
-function windowSetup(options: { maxInFlight: number; burst?: number }) {
+function windowSetup(options: { maxInFlight: number; burst?: number; maxBytes?: number }) {
   const clock = new FakeClock();
   const started: { destination: string; text: string; settle: (error?: Error) => void }[] = [];
   const outbox = new Outbox({
@@ -121,6 +121,7 @@ function windowSetup(options: { maxInFlight: number; burst?: number }) {
     logger: memoryLogger(),
     retryMs: 500,
     maxInFlight: options.maxInFlight,
+    ...(options.maxBytes === undefined ? {} : { inFlightBytes: { max: options.maxBytes, of: (_: string, m: RelayMessage) => m.text.length } }),
   });
   const settleSend = async (text: string, error?: Error) => {
     [...started].reverse().find((send) => send.text === text)!.settle(error);
@@ -145,6 +146,30 @@ t.test('up to maxInFlight destinations have a message on its way at once; each d
   await settleSend('b2');
   t.equal(outbox.depth, 0);
   t.equal(await outbox.flush(1_000), 0, 'nothing on its way either');
+  outbox.close();
+});
+
+t.test('the messages on their way weigh at most inFlightBytes together; one over it goes alone; the next in turn is not overtaken', async (t) => {
+  const { outbox, texts, settleSend } = windowSetup({ maxInFlight: 10, maxBytes: 10 });
+  for (const text of ['a 4.', 'b 4.', 'c 4.', 'd2']) outbox.enqueue(`irc:#${text[0]}`, message(text));
+  outbox.setReady(true);
+  await settle();
+  t.same(texts(), ['a 4.', 'b 4.'], '8 bytes on their way: #c would make 12, and #d, lighter, waits its turn behind #c');
+  await settleSend('a 4.');
+  t.same(texts(), ['a 4.', 'b 4.', 'c 4.', 'd2'], 'room for both once #a is sent');
+  outbox.enqueue('irc:#e', message('e heavier than the limit'));
+  await settleSend('b 4.');
+  await settleSend('c 4.');
+  t.same(texts().slice(4), [], 'the heavy one waits while #d is on its way');
+  await settleSend('d2');
+  t.same(texts().slice(4), ['e heavier than the limit'], 'then goes alone');
+  outbox.enqueue('irc:#f', message('f1'));
+  await settle();
+  t.same(texts().slice(5), [], 'nothing goes with it');
+  await settleSend('e heavier than the limit');
+  t.same(texts().slice(5), ['f1']);
+  await settleSend('f1');
+  t.equal(await outbox.flush(1_000), 0);
   outbox.close();
 });
 
