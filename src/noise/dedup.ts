@@ -32,11 +32,6 @@ export interface DedupSettings {
   holdMs?: number;
 }
 
-/** The change a state report stands for, as dedup compares them. */
-export function stateChangeKey(report: { state: string; stateType: string }): string {
-  return `${report.state} ${report.stateType}`;
-}
-
 interface Seen {
   change: string;
   at: number;
@@ -44,7 +39,7 @@ interface Seen {
 
 /** Which slot of its object a message fills, and the change it reports there. */
 function slotOf(message: RelayMessage, { report }: MessageFacts): { slot: string; change: string } | undefined {
-  if (report) return { slot: 'state', change: stateChangeKey(report) };
+  if (report) return { slot: 'state', change: report.change };
   const flapping = flappingChange(message);
   if (flapping) return { slot: 'flapping', change: flapping };
   if (message.eventType !== 'Notification') return undefined;

@@ -15,7 +15,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { NoiseConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import { Deduplicator, stateChangeKey } from './dedup.js';
+import { Deduplicator } from './dedup.js';
 import { FlappingFilter } from './flapping.js';
 import { MuteList } from './mutes.js';
 import { RateLimitedQueue } from './rate-limit.js';
@@ -88,7 +88,7 @@ export class NoiseControl {
     const { object, report } = facts;
     const held = object === undefined ? undefined : noise.held.get(object);
     if (noise.dedup.isRepeat(message, facts, now)) {
-      if (held && message.eventType === 'Notification' && report && held.change === stateChangeKey(report)) {
+      if (held && message.eventType === 'Notification' && report && held.change === report.change) {
         // The notification of the held change says who was notified: it goes out instead.
         this.release(noise, object!, false);
         this.pass(destination, noise, message, facts);
@@ -103,7 +103,7 @@ export class NoiseControl {
     const { keep = 'first', holdMs = DEFAULT_HOLD_MS } = this.options.dedup;
     if (keep === 'notification' && message.eventType === 'StateChange' && report?.stateType === 'HARD' && holdMs > 0) {
       const timer = this.clock.setTimeout(() => this.release(noise, object!, true, destination), holdMs);
-      noise.held.set(object!, { change: stateChangeKey(report), message, facts, timer });
+      noise.held.set(object!, { change: report.change, message, facts, timer });
       return;
     }
     this.pass(destination, noise, message, facts);

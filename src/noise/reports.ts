@@ -17,6 +17,8 @@ export interface StateReport {
   /** HARD for notifications: Icinga2 notifies on hard states only. */
   stateType: 'SOFT' | 'HARD';
   recovery: boolean;
+  /** The change as dedup compares reports: `CRITICAL HARD`. */
+  change: string;
 }
 
 const RECOVERED_STATES = new Set(['OK', 'UP']);
@@ -32,7 +34,8 @@ function reportsState(message: RelayMessage): message is RelayMessage & { host: 
 /** A StateChange, or a PROBLEM or RECOVERY notification; undefined for any other message. */
 export function stateReport(message: RelayMessage, object = objectOf(message)): StateReport | undefined {
   if (!reportsState(message)) return undefined;
-  return { object: object!, state: message.state, stateType: message.stateType ?? 'HARD', recovery: RECOVERED_STATES.has(message.state) };
+  const stateType = message.stateType ?? 'HARD';
+  return { object: object!, state: message.state, stateType, recovery: RECOVERED_STATES.has(message.state), change: `${message.state} ${stateType}` };
 }
 
 /** What every stage of noise control asks of a message, worked out once when it comes in. */
