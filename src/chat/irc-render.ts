@@ -53,8 +53,9 @@ export function textBudget(target: string): number {
  * Cleaning and splitting only take bytes away.
  */
 export function longestLineBytes(message: RelayMessage, target: string): number {
-  const prefixBytes = Buffer.byteLength(`PRIVMSG ${target} :`);
-  return prefixBytes + Math.min(Buffer.byteLength(message.text) + FORMATTING_BYTES, textBudget(target)) + '\r\n'.length;
+  const whole = Buffer.byteLength(`PRIVMSG ${target} :`) + Buffer.byteLength(message.text) + FORMATTING_BYTES + '\r\n'.length;
+  // textBudget leaves room for the prefix the server adds: no line we send is longer than this.
+  return Math.min(whole, IRC_LINE_BYTES - SOURCE_PREFIX_BYTES);
 }
 
 /** What someone wrote, without their client's formatting codes or other control characters. */
