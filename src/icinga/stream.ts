@@ -5,8 +5,9 @@ import type { Logger } from '../log.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { IcingaConnection, type ConnectionSettings } from './connection.js';
 import { describeFailure, describeHttpFailure, IcingaHttpError, type Failure } from './errors.js';
-import { EVENT_TYPES, isEventType, parseEventLine, type IcingaEvent } from './event-types.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './ndjson.js';
+import { EventChunkParser } from './event-chunks.js';
+import { EVENT_TYPES, isEventType, type IcingaEvent } from './event-types.js';
+import { DEFAULT_MAX_LINE_BYTES } from './ndjson.js';
 
 /**
  * Reads `POST /v1/events` and reconnects, with backoff, after every end: Icinga2 ends the stream
@@ -103,8 +104,6 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
   private reportedNoProgramStart = false;
   private sleepTimer: TimerHandle | undefined;
   private wake: (() => void) | undefined;
-  /** Arrival time of the chunk being split, shared by all lines in it. */
-  private chunkArrivedAt = 0;
 
   constructor(options: EventStreamOptions) {
     super();
@@ -207,12 +206,14 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
       this.emitStatus({ state: 'connected', url: this.url, queue });
       this.scheduleProbe(attempt, programStart);
 
-      const splitter = new LineSplitter({ maxLineBytes: this.maxLineBytes, onLine: this.handleLine, onOverlong: this.handleOverlong });
+      const parser = new EventChunkParser({ maxLineBytes: this.maxLineBytes, onMalformed: this.handleMalformed, onOverlong: this.handleOverlong });
+      let arrivedAt = 0;
       for await (const chunk of response.body) {
-        this.chunkArrivedAt = this.clock.now();
-        splitter.push(chunk as Buffer);
+        arrivedAt = this.clock.now();
+        for (const event of parser.push(chunk as Buffer)) this.handOn(event, arrivedAt);
       }
-      splitter.end();
+      // A last line without a newline came with the last chunk.
+      for (const event of parser.end()) this.handOn(event, arrivedAt);
       disconnect = { kind: 'ended', message: 'Icinga2 ended the event stream (it does on every reload and restart)' };
     } catch (error) {
       disconnect = attempt.dropped ?? describeFailure(error, this.connection.authMethod);
@@ -234,30 +235,25 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
     }
   }
 
-  private readonly handleLine = (line: string): void => {
-    const { event, problem } = parseEventLine(line);
-    if (problem !== undefined) {
-      this.countMalformed(line, problem);
-      return;
-    }
+  private handOn(event: IcingaEvent, arrivedAt: number): void {
     this.counts.events++;
     try {
-      this.emit('event', event, this.chunkArrivedAt);
+      this.emit('event', event, arrivedAt);
     } catch (error) {
       // A failing consumer must not cost the stream its connection and the events behind this one.
       this.logger.error('event listener failed', { type: event.type, error });
     }
-  };
+  }
 
   private readonly handleOverlong = (bytes: number): void => {
     this.counts.overlong++;
     this.logger.warn('dropped an over-long line from the event stream', { bytes, maxLineBytes: this.maxLineBytes });
   };
 
-  private countMalformed(line: string, problem: string): void {
+  private readonly handleMalformed = (line: string, problem: string): void => {
     this.counts.malformed++;
     this.logger.warn('malformed line in the event stream', { problem, excerpt: line.slice(0, EXCERPT_CHARS) });
-  }
+  };
 
   /**
    * Icinga2's program_start when the stream opens, to recognise a restart behind a connection

@@ -9,7 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_NOISE } from '../../src/config.js';
-import { parseEventLine } from '../../src/icinga/event-types.js';
+import { EventChunkParser } from '../../src/icinga/event-chunks.js';
+import type { IcingaEvent } from '../../src/icinga/event-types.js';
 import { LineSplitter } from '../../src/icinga/ndjson.js';
 import { memoryLogger } from '../../src/log.js';
 import { NoiseControl } from '../../src/noise/index.js';
@@ -67,24 +68,29 @@ export function benchmarkPipeline(options: { minLines: number; runs: number; fix
 
   // How long a chunk of the block takes to arrive at the stream rate.
   const chunkMs = (input.lines.length / input.chunks.length / STREAM_EVENTS_PER_S) * 1000;
-  const split = (onLine: (line: string) => void, afterChunk?: () => void) => {
+  const split = (onLine: (line: string) => void) => {
     const splitter = new LineSplitter({ onLine, onOverlong: () => undefined });
-    for (let pass = 0; pass < passes; pass++) {
-      for (const chunk of input.chunks) {
-        splitter.push(chunk);
-        afterChunk?.();
-      }
-    }
+    for (let pass = 0; pass < passes; pass++) for (const chunk of input.chunks) splitter.push(chunk);
     splitter.end();
   };
   const newPipeline = () => new Pipeline({ width: WIDTH, router: createRouter({ destinations: ['console'], softStates: false }) });
   const splitOnly = () => split((line) => (sink += line.length));
-  const splitParse = () => split((line) => (sink += parseEventLine(line).event ? 1 : 0));
+  // As the event stream does it (src/icinga/stream.ts): a chunk's lines parsed, then its events handed on.
+  const parse = (onEvent: (event: IcingaEvent) => void, afterChunk?: () => void) => {
+    const parser = new EventChunkParser({ onMalformed: () => undefined, onOverlong: () => undefined });
+    for (let pass = 0; pass < passes; pass++) {
+      for (const chunk of input.chunks) {
+        for (const event of parser.push(chunk)) onEvent(event);
+        afterChunk?.();
+      }
+    }
+    for (const event of parser.end()) onEvent(event);
+  };
+  const splitParse = () => parse(() => sink++);
   const formatRoute = () => {
     const pipeline = newPipeline();
-    split((line) => {
-      const { event } = parseEventLine(line);
-      if (event && pipeline.process(event)) sink++;
+    parse((event) => {
+      if (pipeline.process(event)) sink++;
     });
   };
   let deliveredMessages = 0;
@@ -95,10 +101,9 @@ export function benchmarkPipeline(options: { minLines: number; runs: number; fix
     deliveredMessages = 0;
     routedEvents = 0;
     const noise = new NoiseControl({ ...DEFAULT_NOISE, width: WIDTH, deliver: () => deliveredMessages++ }, { clock, logger: memoryLogger('error') });
-    split(
-      (line) => {
-        const { event } = parseEventLine(line);
-        const delivery = event && pipeline.process(event);
+    parse(
+      (event) => {
+        const delivery = pipeline.process(event);
         if (!delivery) return;
         routedEvents++;
         for (const destination of delivery.destinations) noise.submit(destination, delivery.message);

@@ -192,6 +192,23 @@ t.test('subscribes with types, a unique queue and the filter, and relays events 
   t.same(h.stream.counters, { events: 2, malformed: 0, overlong: 0, reconnects: 0 });
 });
 
+t.test('a last line without a newline is an event when Icinga2 ends the stream, and arrived with its chunk', async (t) => {
+  const fake = await startFakeIcinga(t);
+  const h = makeStream(t, fake);
+  h.stream.start();
+  const response = await connected(h, fake, 1);
+  const arrival = h.clock.now();
+  response.write('{"type":"StateChange","n":1}\n{"type":"StateChange","n":2}');
+  await waitFor(() => h.events.length === 1, 'the first event');
+  h.clock.advance(2_000);
+  response.end();
+  await waitForDisconnects(h, 1);
+  t.same(h.events, [
+    { event: { type: 'StateChange', n: 1 }, arrivedAt: arrival },
+    { event: { type: 'StateChange', n: 2 }, arrivedAt: arrival },
+  ]);
+});
+
 t.test('malformed and over-long lines are counted and logged, and the stream carries on', async (t) => {
   const fake = await startFakeIcinga(t);
   const h = makeStream(t, fake, { maxLineBytes: 1_000 });
