@@ -4,18 +4,19 @@
  * limited, silence after the first notice), the audit gets a line, and nothing throws: a stack
  * trace never reaches chat.
  */
-import { oneLine, truncate } from '../../formatters/common.js';
-import { TokenBucket } from '../chat/token-bucket.js';
+import { oneLine, truncate } from '../util/values.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import type { IncomingMessage } from '../chat/backend.js';
 import type { Clock } from '../clock.js';
-import type { CommandsConfig } from '../config.js';
+import type { CommandsConfig } from '../config/commands.js';
 import type { IcingaActions } from '../icinga/actions.js';
 import type { Logger } from '../log.js';
 import type { MuteList } from '../noise/mutes.js';
 import type { RelayMessage } from '../message.js';
 import type { AccessControl } from './access.js';
 import type { AuditLog } from './audit.js';
-import type { Command, CommandRegistry, CommandResult } from './index.js';
+import type { Command, CommandResult } from './types.js';
+import type { CommandRegistry } from './registry.js';
 import { CommandArguments, commandLine, MAX_COMMAND_LENGTH, UsageError } from './parser.js';
 
 export interface DispatcherOptions {
