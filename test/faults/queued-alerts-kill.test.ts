@@ -13,7 +13,7 @@ import { freePort, startIcinga2 } from '../harness/icinga2.js';
 import { waitForExit } from '../harness/daemon.js';
 import { IrcTestClient } from '../harness/irc-client.js';
 import { startIrcd } from '../harness/ircd.js';
-import { watchProcess, type WatchedProcess } from '../helpers/process.js';
+import { relayProcesses } from '../helpers/process.js';
 import { EVENT_WAIT_MS, waitUntil } from '../commands/helpers.js';
 
 const NICK = 'icinga-relay';
@@ -53,15 +53,7 @@ t.test('relay SIGKILLed with alerts queued: the restarted relay reports every qu
     ].join('\n'),
     { mode: 0o600 },
   );
-  const children: WatchedProcess[] = [];
-  const startRelay = () => {
-    const relay = watchProcess(process.execPath, ['dist/src/cli.js', '--config', configFile], { PATH: process.env.PATH });
-    children.push(relay);
-    return relay;
-  };
-  t.teardown(() => {
-    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  const startRelay = relayProcesses(t, configFile);
 
   const watcher = await IrcTestClient.connect({ port: ircd.port, nick: 'watcher' });
   t.teardown(() => watcher.quit());
