@@ -147,6 +147,18 @@ export class RelayMetrics {
       'Command replies dropped because too many waited for a chat connection (alerts go first; never announced in the room)',
       (counters) => counters.droppedReplies,
     );
+    const failures = runningTotals();
+    new Counter({
+      name: `${PREFIX}delivery_failures_total`,
+      help: 'Messages a chat backend dropped because the server refused them for good (refused, unknown-destination), by backend and reason; failures worth a retry are retried, not counted',
+      labelNames: ['backend', 'reason'],
+      registers,
+      collect() {
+        for (const backend of sources.backends) {
+          for (const [reason, total] of Object.entries(backend.deliveryFailures ?? {})) failures.add(this, { backend: backend.name, reason }, backend, total);
+        }
+      },
+    });
     new Gauge({
       name: `${PREFIX}stream_connected`,
       help: '1 while the Icinga2 event stream is connected',

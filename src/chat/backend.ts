@@ -75,6 +75,8 @@ export interface ChatBackend {
   readonly alertsPending?: number;
   /** Running totals since the backend was made, for /metrics (read when scraped). */
   readonly counters?: Readonly<BackendCounters>;
+  /** Messages dropped because the chat server refused them for good, by reason, since the backend was made (for /metrics). */
+  readonly deliveryFailures?: Readonly<Partial<Record<DeliveryFailureReason, number>>>;
   /**
    * Waits until the outgoing queue is empty or `deadlineMs` has passed, and resolves with the number
    * of messages still unsent. For shutdown, before close(); absent when send() does not queue.
@@ -90,6 +92,30 @@ export interface BackendCounters {
   droppedMessages: number;
   /** Command replies dropped because too many waited (never announced: the alerts go first). */
   droppedReplies: number;
+}
+
+/**
+ * Why a message was not delivered, as /metrics counts it (`delivery_failures_total{reason}`):
+ * - `refused`: the server answered and said no (Slack `channel_not_found`, IRC 404 cannot send to channel);
+ * - `unknown-destination`: the backend cannot address it (a Slack channel name that did not resolve);
+ * - `rate-limited`: the server asked us to slow down;
+ * - `unavailable`: no connection, or the server failed (a timeout, a 5xx, a dropped line).
+ */
+export type DeliveryFailureReason = 'refused' | 'unknown-destination' | 'rate-limited' | 'unavailable';
+
+/**
+ * What a backend's transmit throws when a message did not get through: the outbox retries it when
+ * `retry` is set, and otherwise drops it and counts it by reason. Any other error is retried.
+ */
+export class DeliveryError extends Error {
+  constructor(
+    readonly reason: DeliveryFailureReason,
+    readonly retry: boolean,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
 }
 
 export interface BackendDependencies {

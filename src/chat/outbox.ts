@@ -19,6 +19,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import type { ChatConnectionConfig } from '../config/schema.js';
+import { DeliveryError, type DeliveryFailureReason } from './backend.js';
 import { TokenBucket, type RateLimit } from '../util/token-bucket.js';
 
 export interface OutboxOptions {
@@ -27,7 +28,10 @@ export interface OutboxOptions {
   rateLimit: RateLimit;
   /** Which bucket a destination draws from: one per connection (IRC) or one per channel (Slack). */
   bucketKey: (destination: string) => string;
-  /** Sends one message. A rejection keeps the message at the head of its queue for a retry. */
+  /**
+   * Sends one message. A rejection keeps the message at the head of its queue for a retry, except
+   * a DeliveryError without `retry`: that message is dropped and counted in `deliveryFailures`.
+   */
   transmit: (destination: string, message: RelayMessage) => Promise<void>;
   clock: Clock;
   logger: Logger;
@@ -113,6 +117,8 @@ export class Outbox {
   droppedTotal = 0;
   /** Replies dropped under pressure since the outbox was made. */
   repliesDroppedTotal = 0;
+  /** Messages refused for good (not retried) since the outbox was made, by reason. */
+  readonly deliveryFailures: Partial<Record<DeliveryFailureReason, number>> = {};
   /** flush() calls waiting for the queues to empty. */
   private readonly emptyWaiters = new Set<() => void>();
   private readonly replyLimits: { perDestination: number; total: number };
@@ -311,7 +317,7 @@ export class Outbox {
     return 'started';
   }
 
-  /** Sends a lane's head; on failure puts it back and schedules the retry. */
+  /** Sends a lane's head; on a failure worth retrying puts it back and schedules the retry. */
   private async sendHead(destination: string, queue: DestinationQueue, message: RelayMessage, bytes: number, alert: boolean): Promise<void> {
     const droppedCount = alert ? queue.alerts.dropped : 0;
     // Taken off the queue before the send, so an overflow during the send cannot drop it.
@@ -325,19 +331,35 @@ export class Outbox {
     try {
       await this.options.transmit(destination, message);
     } catch (error) {
-      if (!alert) {
-        queue.replies.unshift(message);
-        this.repliesWaiting++;
-      } else if (droppedCount === 0) queue.alerts.messages.unshift(message);
-      this.options.logger.warn('sending failed, will retry', { destination, error });
-      // Sends still on their way when the connection failed fail too: one retry for them all.
-      if (!this.retrying && !this.closed) this.wakeIn(this.options.retryMs ?? DEFAULT_RETRY_MS, true);
-      return;
+      if (error instanceof DeliveryError && !error.retry) {
+        // A retry would fail the same way: the message goes, counted, and the queue moves on. The backend logged why.
+        this.deliveryFailures[error.reason] = (this.deliveryFailures[error.reason] ?? 0) + 1;
+        this.options.logger.debug('counted a message refused for good', { destination, reason: error.reason, error: error.message });
+      } else {
+        this.putBack(destination, queue, message, alert, droppedCount, error);
+        return;
+      }
     } finally {
       this.inFlight.delete(destination);
       this.bytesInFlight -= bytes;
       if (alert) this.alertsInFlight--;
     }
+    this.settled(destination, queue, droppedCount);
+  }
+
+  /** A transmit failed and may work later: the message goes back to the head of its lane, and a retry is planned. */
+  private putBack(destination: string, queue: DestinationQueue, message: RelayMessage, alert: boolean, droppedCount: number, error: unknown): void {
+    if (!alert) {
+      queue.replies.unshift(message);
+      this.repliesWaiting++;
+    } else if (droppedCount === 0) queue.alerts.messages.unshift(message);
+    this.options.logger.warn('sending failed, will retry', { destination, error });
+    // Sends still on their way when the connection failed fail too: one retry for them all.
+    if (!this.retrying && !this.closed) this.wakeIn(this.options.retryMs ?? DEFAULT_RETRY_MS, true);
+  }
+
+  /** A lane's head has left for good (sent, or refused for good): on to the next. */
+  private settled(destination: string, queue: DestinationQueue, droppedCount: number): void {
     if (droppedCount > 0) {
       this.options.logger.warn('alerts were dropped from a full queue', { destination, dropped: droppedCount });
       queue.alerts.dropped -= droppedCount;

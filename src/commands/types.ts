@@ -2,7 +2,7 @@
 import type { Clock } from '../clock.js';
 import type { CommandRole } from '../config/access.js';
 import type { CommandsConfig } from '../config/commands.js';
-import type { FailureKind, IcingaActions } from '../icinga/actions.js';
+import type { ActionFailureKind, IcingaActions } from '../icinga/actions.js';
 import type { MuteList } from '../noise/mutes.js';
 import type { IncomingMessage } from '../chat/backend.js';
 import type { CommandArguments } from './parser.js';
@@ -11,7 +11,7 @@ import type { CommandArguments } from './parser.js';
 export type { CommandRole } from '../config/access.js';
 
 /** What a command ended with, for the audit and the reply's severity. */
-export type CommandOutcome = 'ok' | FailureKind;
+export type CommandOutcome = 'ok' | ActionFailureKind;
 
 export interface CommandResult {
   outcome: CommandOutcome;

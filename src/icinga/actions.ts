@@ -21,12 +21,13 @@ import { patternMatcher } from '../glob.js';
 import type { ApiResponse, IcingaConnection } from './connection.js';
 import { bodyExcerpt, describeFailure, describeHttpFailure } from './errors.js';
 
-export type FailureKind = 'not-found' | 'conflict' | 'forbidden' | 'unreachable' | 'invalid';
+/** Why Icinga2 did not carry out an action, as the chat reply and the audit log name it (a network fault is `unreachable`). */
+export type ActionFailureKind = 'not-found' | 'conflict' | 'forbidden' | 'unreachable' | 'invalid';
 
 /** Why an action did not happen; `message` is written for the person who asked, in chat. */
 export interface ActionFailure {
   ok: false;
-  kind: FailureKind;
+  kind: ActionFailureKind;
   message: string;
 }
 
@@ -37,7 +38,7 @@ export function checkable(host: string, service?: string): Checkable {
   return service === undefined ? { host, object: host } : { host, service, object: `${host}!${service}` };
 }
 
-function failure(kind: FailureKind, message: string): ActionFailure {
+function failure(kind: ActionFailureKind, message: string): ActionFailure {
   return { ok: false, kind, message };
 }
 

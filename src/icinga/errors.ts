@@ -4,10 +4,11 @@
  * with several addresses fails with an AggregateError (`errors`): the whole chain is searched.
  */
 
-export type FailureKind = 'auth' | 'tls' | 'refused' | 'dns' | 'timeout' | 'network' | 'http' | 'other';
+/** What broke a request or the event stream on its way to Icinga2 (not what an action's answer said: ActionFailureKind). */
+export type ConnectionFaultKind = 'auth' | 'tls' | 'refused' | 'dns' | 'timeout' | 'network' | 'http' | 'other';
 
-export interface Failure {
-  kind: FailureKind;
+export interface ConnectionFault {
+  kind: ConnectionFaultKind;
   message: string;
 }
 
@@ -65,7 +66,7 @@ interface ErrorLike {
   port?: unknown;
 }
 
-export function describeFailure(error: unknown, auth: AuthMethod = 'password'): Failure {
+export function describeFailure(error: unknown, auth: AuthMethod = 'password'): ConnectionFault {
   const chain = errorChain(error);
   const http = chain.find((e): e is IcingaHttpError => e instanceof IcingaHttpError);
   if (http) return describeHttpFailure(http.status, http.body, auth);
@@ -100,7 +101,7 @@ export function describeFailure(error: unknown, auth: AuthMethod = 'password'): 
   return { kind: 'other', message: first ? first.message : String(error) };
 }
 
-export function describeHttpFailure(status: number, body: string, auth: AuthMethod = 'password'): Failure {
+export function describeHttpFailure(status: number, body: string, auth: AuthMethod = 'password'): ConnectionFault {
   if (status === 401) {
     const settings =
       auth === 'password'

@@ -4,7 +4,7 @@ import type { Clock, Random, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import { Backoff, type BackoffOptions } from '../util/backoff.js';
 import { IcingaConnection, type ConnectionSettings } from './connection.js';
-import { describeFailure, describeHttpFailure, IcingaHttpError, type Failure } from './errors.js';
+import { describeFailure, describeHttpFailure, IcingaHttpError, type ConnectionFault } from './errors.js';
 import { EventChunkParser } from './event-chunks.js';
 import { EVENT_TYPES, isEventType, type IcingaEvent } from './event-types.js';
 import { DEFAULT_MAX_LINE_BYTES } from './ndjson.js';
@@ -40,7 +40,7 @@ export interface EventStreamOptions {
 export const DEFAULT_PROBE_INTERVAL_MS = 60_000;
 
 /** Why the last attempt ended: a failure (see errors.ts), a clean end by Icinga2, or a failed liveness probe. */
-export type DisconnectKind = Failure['kind'] | 'ended' | 'probe';
+export type DisconnectKind = ConnectionFault['kind'] | 'ended' | 'probe';
 
 export type StreamStatus =
   | { state: 'connected'; url: string; queue: string }

@@ -26,19 +26,15 @@ import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, type IrcMessage, type MessageEvent, type Transport, type TransportOptions, type WhoisEvent } from 'irc-framework';
-import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
+import type { Clock, Random, TimerHandle } from '../../clock.js';
 import { ircDestinations, type IrcChannel, type IrcConfig } from './config.js';
 import { Backoff } from '../../util/backoff.js';
-import type { Logger } from '../../log.js';
 import type { RelayMessage } from '../../message.js';
-import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from '../backend.js';
+import { DeliveryError, REPLAY_SKEW_MS, type IncomingMessage } from '../backend.js';
+import { ConnectionBackend, type ConnectionBackendDependencies } from '../connection-backend.js';
 import { longestLineBytes, plainText, renderIrcLines, textBudget } from './render.js';
-import { connectionOutbox, type Outbox } from '../outbox.js';
 
-export interface IrcBackendDependencies {
-  logger: Logger;
-  clock?: Clock;
-  random?: Random;
+export interface IrcBackendDependencies extends ConnectionBackendDependencies {
   /** Told each PRIVMSG line as it is written to the connection: for the latency benchmark. */
   onLineWritten?: (line: string) => void;
 }
@@ -193,36 +189,26 @@ interface ChannelRejoin {
 /** A line sent and not yet echoed back by the server (echo-message). */
 interface PendingLine {
   target: string;
-  /** Without an error: delivered, or refused for good. With one: try again later. */
+  /** Without an error: delivered. With a DeliveryError: refused for good. With another: try again later. */
   settle(error?: Error): void;
 }
 
-export class IrcBackend implements ChatBackend {
+export class IrcBackend extends ConnectionBackend {
   readonly name = 'irc';
   readonly destinations: readonly string[];
-  private readonly logger: Logger;
-  private readonly clock: Clock;
-  private readonly random: Random;
   private readonly onLineWritten: ((line: string) => void) | undefined;
   private readonly client = new Client();
-  private readonly outbox: Outbox;
-  /** Reconnects scheduled since the backend was made (for /metrics). */
-  private reconnects = 0;
-  private readonly backoff: Backoff;
-  private handler: ((message: IncomingMessage) => void) | undefined;
   /** Welcomed by the server on the current connection. */
   private registered = false;
   /** From client.connect() until irc-framework reports the connection closed. */
   private connectionActive = false;
   private ready = false;
-  private closing = false;
   /** Our nick on this connection. */
   private nick: string;
   private nickAttempts = 0;
   /** Configured channel names we are in. */
   private readonly joined = new Set<string>();
   private readonly rejoins = new Map<string, ChannelRejoin>();
-  private reconnectTimer: TimerHandle | undefined;
   private nickTimer: TimerHandle | undefined;
   private loginTimer: TimerHandle | undefined;
   /** Lines sent and not yet echoed back, oldest first: the server answers lines in the order it got them. */
@@ -236,34 +222,32 @@ export class IrcBackend implements ChatBackend {
   /** Ends every WHOIS still waiting for its answer. */
   private readonly lookups = new Set<() => void>();
   private firstAttemptDone: (() => void) | undefined;
-  private closed: Promise<void> | undefined;
 
   constructor(
     private readonly config: IrcConfig,
     dependencies: IrcBackendDependencies,
   ) {
-    this.logger = dependencies.logger.child('irc');
-    this.clock = dependencies.clock ?? systemClock;
-    this.random = dependencies.random ?? Math.random;
+    super(
+      'irc',
+      config,
+      dependencies,
+      {
+        bucketKey: () => 'connection',
+        // Each message sends its lines one after another: messages on their way are lines waiting for their echo.
+        maxInFlight: Math.min(config.rate.burst, MAX_LINES_IN_FLIGHT),
+        inFlightBytes: { max: MAX_BYTES_IN_FLIGHT, of: (destination, message) => longestLineBytes(message, destination.slice(DESTINATION_PREFIX.length)) },
+      },
+      () => this.open(),
+    );
     this.onLineWritten = dependencies.onLineWritten;
     this.nick = config.nick;
     this.destinations = ircDestinations(config);
-    this.backoff = new Backoff({ initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs }, this.clock, this.random);
-    this.outbox = connectionOutbox(config, {
-      bucketKey: () => 'connection',
-      transmit: (destination, message) => this.transmit(destination, message),
-      // Each message sends its lines one after another: messages on their way are lines waiting for their echo.
-      maxInFlight: Math.min(config.rate.burst, MAX_LINES_IN_FLIGHT),
-      inFlightBytes: { max: MAX_BYTES_IN_FLIGHT, of: (destination, message) => longestLineBytes(message, destination.slice(DESTINATION_PREFIX.length)) },
-      clock: this.clock,
-      logger: this.logger,
-    });
     this.listen();
   }
 
   /** Connects; resolves once joined, or once the first attempt failed or a channel refused us (retries go on in the background). */
   connect(): Promise<void> {
-    if (this.connectionActive || this.reconnectTimer || this.closing) return Promise.resolve();
+    if (this.connectionActive || this.reconnect.pending || this.closing) return Promise.resolve();
     const firstAttempt = new Promise<void>((resolve) => {
       this.firstAttemptDone = resolve;
     });
@@ -271,16 +255,11 @@ export class IrcBackend implements ChatBackend {
     return firstAttempt;
   }
 
-  async send(destination: string, message: RelayMessage): Promise<void> {
+  protected checkDestination(destination: string): void {
     const target = destination.slice(DESTINATION_PREFIX.length);
     if (!this.destinations.includes(destination) && !(destination.startsWith(DESTINATION_PREFIX) && NICK.test(target))) {
       throw new Error(`${destination} is not a destination of the IRC backend (configured channels, or irc:<nick>)`);
     }
-    this.outbox.enqueue(destination, message);
-  }
-
-  onMessage(handler: (message: IncomingMessage) => void): void {
-    this.handler = handler;
   }
 
   /** Our nick now, which after a collision is a fallback one: the configured nick is someone else's then. */
@@ -288,17 +267,8 @@ export class IrcBackend implements ChatBackend {
     return [this.nick];
   }
 
-  /** QUITs and resolves once the connection is closed; nothing is sent or retried after. */
-  close(): Promise<void> {
-    this.closed ??= this.quit();
-    return this.closed;
-  }
-
-  private async quit(): Promise<void> {
-    this.closing = true;
-    this.outbox.close();
-    this.clock.clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
+  /** QUITs and resolves once the connection is closed. */
+  protected async shutdown(): Promise<void> {
     this.settleFirstAttempt();
     if (!this.connectionActive) return;
     const closed = new Promise<void>((resolve) => this.client.once('close', resolve));
@@ -378,7 +348,7 @@ export class IrcBackend implements ChatBackend {
     this.registered = true;
     this.registeredAt = this.clock.now() - REPLAY_SKEW_MS;
     this.nick = nick;
-    this.backoff.connected();
+    this.reconnect.connected();
     this.logger.info('registered on the IRC server', { nick });
     if (!this.client.caseCompare(nick, this.config.nick)) this.scheduleNickRegain();
     if (this.config.nickservPassword === undefined) {
@@ -526,7 +496,7 @@ export class IrcBackend implements ChatBackend {
     if (refused || message.command === ERR_CANNOTSENDTOCHAN) {
       this.logger.error('the server refused a message; it is dropped', { target: subject, numeric: message.command, reason });
     }
-    refused?.settle();
+    refused?.settle(new DeliveryError('refused', false, `${message.command} ${reason}`));
   }
 
   private onSocketClose(error: Error | undefined): void {
@@ -553,43 +523,23 @@ export class IrcBackend implements ChatBackend {
   private onClose(): void {
     this.connectionActive = false;
     this.settleFirstAttempt();
-    if (this.closing) return;
-    const delayMs = this.backoff.nextDelay();
-    this.reconnects++;
-    this.logger.info('reconnecting to the IRC server later', { inMs: delayMs });
-    this.reconnectTimer = this.clock.setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.open();
-    }, delayMs);
+    const delayMs = this.reconnect.schedule();
+    if (delayMs !== undefined) this.logger.info('reconnecting to the IRC server later', { inMs: delayMs });
   }
 
-  /** Registered on the server and in every configured channel. */
-  get connected(): boolean {
-    return this.ready;
-  }
-
-  /** Waits for the outgoing queue to empty, at most `deadlineMs`; resolves with what is left unsent. */
-  flush(deadlineMs: number): Promise<number> {
-    return this.outbox.flush(deadlineMs);
-  }
-
-  get queueDepth(): number {
-    return this.outbox.depth;
-  }
-
-  get alertsPending(): number {
-    return this.outbox.alertsPending;
-  }
-
-  get counters(): BackendCounters {
-    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal, droppedReplies: this.outbox.repliesDroppedTotal };
-  }
-
-  private async transmit(destination: string, message: RelayMessage): Promise<void> {
+  protected async transmit(destination: string, message: RelayMessage): Promise<void> {
     const target = destination.slice(DESTINATION_PREFIX.length);
+    let refusal: DeliveryError | undefined;
     for (const line of renderIrcLines(message, { colours: this.config.colours, maxBytes: textBudget(target) })) {
-      await this.sendLine(target, line);
+      try {
+        await this.sendLine(target, line);
+      } catch (error) {
+        // One refused line does not keep the message's other lines back; the message counts as refused.
+        if (!(error instanceof DeliveryError)) throw error;
+        refusal = error;
+      }
     }
+    if (refusal) throw refusal;
   }
 
   /** The line the server's next echo of, or refusal for, `target` is about. */
@@ -657,7 +607,7 @@ export class IrcBackend implements ChatBackend {
       },
     };
     try {
-      this.handler?.(message);
+      this.emit(message);
     } catch (error) {
       this.logger.error('handling an incoming IRC message failed', { from: event.nick, error });
     }

@@ -24,20 +24,17 @@ import {
   type Logger as SlackLogger,
   type WebAPICallResult,
 } from '@slack/web-api';
-import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
+import type { TimerHandle } from '../../clock.js';
 import { slackDestinations, type SlackConfig } from './config.js';
 import { Backoff } from '../../util/backoff.js';
+import type { Reconnector } from '../../util/reconnector.js';
 import type { Logger } from '../../log.js';
 import type { RelayMessage } from '../../message.js';
-import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from '../backend.js';
-import { connectionOutbox, type Outbox } from '../outbox.js';
+import { DeliveryError, REPLAY_SKEW_MS, type IncomingMessage } from '../backend.js';
+import { ConnectionBackend, type ConnectionBackendDependencies } from '../connection-backend.js';
 import { renderSlackMessage, unescapeSlackText } from './render.js';
 
-export interface SlackDependencies {
-  logger: Logger;
-  clock?: Clock;
-  random?: Random;
-}
+export type SlackDependencies = ConnectionBackendDependencies;
 
 /** A Web API call that hangs would hold up every message behind it. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -50,7 +47,8 @@ const RECENT_EVENT_LIMIT = 1000;
 /** Answers that mean "try again later"; any other `ok: false` answer would be the same on a retry. */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
-interface Failure {
+/** What went wrong with one Web API or Socket Mode call. */
+interface SlackFailure {
   /** The same call would fail the same way: retrying is pointless. */
   permanent: boolean;
   /** What Slack or the network said, for the log. */
@@ -59,7 +57,7 @@ interface Failure {
   retryAfterMs?: number;
 }
 
-function classifyFailure(error: unknown): Failure {
+function classifyFailure(error: unknown): SlackFailure {
   // SocketModeClient.start() rejects with undefined when the websocket handshake fails (measured).
   const failure = (error ?? {}) as { code?: string; message?: string; retryAfter?: number; data?: { error?: string; needed?: string } };
   if (failure.code === ErrorCode.RateLimitedError && failure.retryAfter !== undefined) {
@@ -112,49 +110,37 @@ interface EventCallback {
   };
 }
 
-export class SlackBackend implements ChatBackend {
+export class SlackBackend extends ConnectionBackend {
   readonly name = 'slack';
   readonly destinations: readonly string[];
-  private readonly logger: Logger;
-  private readonly clock: Clock;
-  private readonly random: Random;
   private readonly web: WebClient;
   private readonly socket: SocketModeClient;
-  private readonly outbox: Outbox;
-  /** Reconnects scheduled since the backend was made (for /metrics). */
-  private reconnects = 0;
+  /** Retries of auth.test and the channel lookup while Slack is unreachable; `reconnect` is Socket Mode's. */
+  private readonly webRetry: Reconnector;
   /** Destination → channel ID, for configured channels that resolved. */
   private readonly channelIds = new Map<string, string>();
   /** Channel ID → destination, so what people write names the channel as configured. */
   private readonly destinationsById = new Map<string, string>();
   private readonly recentEventIds = new Set<string>();
-  private readonly webBackoff: Backoff;
-  private readonly socketBackoff: Backoff;
   private readonly timers = new Set<TimerHandle>();
   private ownUserId: string | undefined;
   /** No post goes out before this time: a 429's Retry-After. */
   private rateLimitedUntil = 0;
-  private socketReconnect: TimerHandle | undefined;
   /** Slack said hello on the current connection. */
   private socketUp = false;
-  private handler: ((message: IncomingMessage) => void) | undefined;
   /** When the current Socket Mode connection was opened (ms, the relay's clock): older messages are history. */
   private socketOpenedAt: number | undefined;
-  private closing = false;
 
   constructor(
     private readonly config: SlackConfig,
     dependencies: SlackDependencies,
   ) {
-    this.logger = dependencies.logger.child('slack');
+    // One token bucket per channel: Slack's limit is per channel.
+    super('slack', config, dependencies, { bucketKey: (destination) => destination }, () => void this.openSocket());
     this.logger.addSecret(config.botToken);
     this.logger.addSecret(config.appToken);
-    this.clock = dependencies.clock ?? systemClock;
-    this.random = dependencies.random ?? Math.random;
     this.destinations = slackDestinations(config);
-    const reconnect = { initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs };
-    this.webBackoff = new Backoff(reconnect, this.clock, this.random);
-    this.socketBackoff = new Backoff(reconnect, this.clock, this.random);
+    this.webRetry = this.reconnector(() => void this.prepareWebApi().catch((error: unknown) => this.logger.error('Slack backend gave up', { error })));
     const clientOptions = {
       slackApiUrl: config.apiUrl,
       retryConfig: { retries: 0 },
@@ -165,12 +151,6 @@ export class SlackBackend implements ChatBackend {
     this.socket = new SocketModeClient({ appToken: config.appToken, autoReconnectEnabled: false, clientOptions, logger });
     this.socket.on('slack_event', (envelope: SocketModeEnvelope) => void this.receive(envelope));
     this.socket.on('disconnected', () => this.socketDown('the websocket closed'));
-    this.outbox = connectionOutbox(config, {
-      bucketKey: (destination) => destination,
-      transmit: (destination, message) => this.post(destination, message),
-      clock: this.clock,
-      logger: this.logger,
-    });
   }
 
   /**
@@ -183,14 +163,9 @@ export class SlackBackend implements ChatBackend {
     await this.openSocket();
   }
 
-  /** To a configured destination, or by ID where someone wrote (a direct message, another channel). */
-  async send(destination: string, message: RelayMessage): Promise<void> {
+  /** A configured destination, or an ID where someone wrote (a direct message, another channel). */
+  protected checkDestination(destination: string): void {
     if (!destination.startsWith('slack:')) throw new Error(`the slack backend does not serve ${destination}`);
-    this.outbox.enqueue(destination, message);
-  }
-
-  onMessage(handler: (message: IncomingMessage) => void): void {
-    this.handler = handler;
   }
 
   /** A mention of the bot user (`<@U0123>`, as Slack writes it in message text), once auth.test has named it. */
@@ -198,12 +173,9 @@ export class SlackBackend implements ChatBackend {
     return this.ownUserId === undefined ? [] : [`<@${this.ownUserId}>`];
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    this.outbox.close();
+  protected async shutdown(): Promise<void> {
     for (const timer of this.timers) this.clock.clearTimeout(timer);
     this.timers.clear();
-    this.clock.clearTimeout(this.socketReconnect);
     let timeout: TimerHandle | undefined;
     const timedOut = new Promise<void>((resolve) => {
       timeout = this.clock.setTimeout(() => {
@@ -217,24 +189,7 @@ export class SlackBackend implements ChatBackend {
 
   /** The Web API is ready (posts go out) and Socket Mode is up (commands come in). */
   get connected(): boolean {
-    return this.outbox.isReady && this.socketUp;
-  }
-
-  /** Waits for the outgoing queue to empty, at most `deadlineMs`; resolves with what is left unsent. */
-  flush(deadlineMs: number): Promise<number> {
-    return this.outbox.flush(deadlineMs);
-  }
-
-  get queueDepth(): number {
-    return this.outbox.depth;
-  }
-
-  get alertsPending(): number {
-    return this.outbox.alertsPending;
-  }
-
-  get counters(): BackendCounters {
-    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal, droppedReplies: this.outbox.repliesDroppedTotal };
+    return super.connected && this.socketUp;
   }
 
   /** auth.test, then channel names; ready for the Outbox after both. Retries while Slack is unreachable. */
@@ -248,12 +203,8 @@ export class SlackBackend implements ChatBackend {
     } catch (error) {
       const failure = classifyFailure(error);
       if (failure.permanent) throw new Error(`Slack refused the bot token: ${failure.reason}`);
-      const delayMs = Math.max(this.webBackoff.nextDelay(), failure.retryAfterMs ?? 0);
-      this.reconnects++;
-      this.logger.warn('Slack Web API not available, messages wait in the queue', { error: failure.reason, retryInMs: delayMs });
-      this.later(delayMs, () =>
-        this.prepareWebApi().catch((error: unknown) => this.logger.error('Slack backend gave up', { error })),
-      );
+      const delayMs = this.webRetry.schedule(failure.retryAfterMs);
+      if (delayMs !== undefined) this.logger.warn('Slack Web API not available, messages wait in the queue', { error: failure.reason, retryInMs: delayMs });
     }
   }
 
@@ -298,17 +249,17 @@ export class SlackBackend implements ChatBackend {
     this.destinationsById.set(id, `slack:${channel}`);
   }
 
-  /** The Outbox's transmit: resolves when posted or dropped for good, rejects to have the Outbox retry. */
-  private async post(destination: string, message: RelayMessage): Promise<void> {
+  /** Posts with chat.postMessage, retrying a few times itself; a DeliveryError says whether the Outbox retries. */
+  protected async transmit(destination: string, message: RelayMessage): Promise<void> {
     const target = destination.slice('slack:'.length);
     const channel = this.channelIds.get(destination) ?? (target.startsWith('#') ? undefined : target);
     if (channel === undefined) {
       this.logger.error('dropping a message for an unresolved Slack channel', { destination, eventType: message.eventType });
-      return;
+      throw new DeliveryError('unknown-destination', false, `${target} did not resolve to a channel ID`);
     }
     const rendered = renderSlackMessage(message);
     const backoff = new Backoff(POST_RETRY_BACKOFF, this.clock, this.random);
-    let failure: Failure | undefined;
+    let failure: SlackFailure | undefined;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
       if (failure !== undefined) {
         this.logger.warn('chat.postMessage failed, retrying', { destination, error: failure.reason, attempt });
@@ -322,13 +273,14 @@ export class SlackBackend implements ChatBackend {
         failure = classifyFailure(error);
         if (failure.permanent) {
           this.logger.error('Slack refused a message, dropping it', { destination, eventType: message.eventType, error: failure.reason });
-          return;
+          throw new DeliveryError('refused', false, failure.reason);
         }
         if (failure.retryAfterMs !== undefined) this.rateLimitedUntil = this.clock.now() + failure.retryAfterMs;
       }
     }
     // The loop ran at least once (retries >= 0), so there is a failure to tell.
-    throw new Error(`chat.postMessage failed: ${failure!.reason}`);
+    const reason = failure!.retryAfterMs === undefined ? 'unavailable' : 'rate-limited';
+    throw new DeliveryError(reason, true, `chat.postMessage failed: ${failure!.reason}`);
   }
 
   /** Waits on the injected clock. After close() it never ends: nothing is to be sent any more. */
@@ -366,15 +318,14 @@ export class SlackBackend implements ChatBackend {
       return;
     }
     this.socketUp = true;
-    this.socketBackoff.connected();
+    this.reconnect.connected();
     this.logger.info('Slack Socket Mode connected');
   }
 
   /** Schedules one reconnect; a failed start reports both its end and its error, hence the guard. */
   private socketDown(reason: string): void {
-    if (this.closing || this.socketReconnect !== undefined) return;
-    const delayMs = this.socketBackoff.nextDelay();
-    this.reconnects++;
+    const delayMs = this.reconnect.schedule();
+    if (delayMs === undefined) return;
     if (this.socketUp) {
       // Slack recycles connections every few hours: an end is routine, a failed attempt is not.
       this.logger.info('Slack Socket Mode connection ended, reconnecting', { reason, retryInMs: delayMs });
@@ -382,10 +333,6 @@ export class SlackBackend implements ChatBackend {
       this.logger.warn('Slack Socket Mode connection failed, retrying', { reason, retryInMs: delayMs });
     }
     this.socketUp = false;
-    this.socketReconnect = this.clock.setTimeout(() => {
-      this.socketReconnect = undefined;
-      void this.openSocket();
-    }, delayMs);
   }
 
   private async receive(envelope: SocketModeEnvelope): Promise<void> {
@@ -401,7 +348,7 @@ export class SlackBackend implements ChatBackend {
     /* c8 ignore stop */
     if (envelope.type !== 'events_api') return;
     const message = this.incomingMessage(envelope.body as EventCallback);
-    if (message !== undefined) this.handler?.(message);
+    if (message !== undefined) this.emit(message);
   }
 
   private incomingMessage({ event_id: eventId, event }: EventCallback): IncomingMessage | undefined {

@@ -21,13 +21,11 @@ import ConnectionTLS from '@xmpp/tls/lib/Connection.js';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import SASLFactory from 'saslmechanisms';
 import type { Duplex } from 'node:stream';
-import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
+import type { TimerHandle } from '../../clock.js';
 import { xmppDestinations, type XmppConfig, type XmppRoom } from './config.js';
 import { Backoff } from '../../util/backoff.js';
-import type { Logger } from '../../log.js';
 import type { RelayMessage } from '../../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from '../backend.js';
-import { connectionOutbox, type Outbox } from '../outbox.js';
+import { ConnectionBackend, type ConnectionBackendDependencies } from '../connection-backend.js';
 
 const NS_STARTTLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const NS_MUC = 'http://jabber.org/protocol/muc';
@@ -181,40 +179,23 @@ function errorCondition(stanza: Element): string | undefined {
   return stanza.getChild('error')?.getChildElements()[0]?.name;
 }
 
-export class XmppBackend implements ChatBackend {
+export class XmppBackend extends ConnectionBackend {
   readonly name = 'xmpp';
   readonly destinations: readonly string[];
-  private readonly logger: Logger;
-  private readonly clock: Clock;
-  private readonly outbox: Outbox;
-  /** Reconnects scheduled since the backend was made (for /metrics). */
-  private reconnects = 0;
-  private readonly backoff: Backoff;
   private readonly rooms = new Map<string, Room>();
   private session: Session | undefined;
-  private reconnectTimer: TimerHandle | undefined;
-  private handler: ((message: IncomingMessage) => void) | undefined;
-  private closed = false;
 
   constructor(
     private readonly config: XmppConfig,
-    deps: { logger: Logger; clock?: Clock; random?: Random },
+    deps: ConnectionBackendDependencies,
   ) {
-    this.logger = deps.logger.child('xmpp');
-    this.clock = deps.clock ?? systemClock;
-    const random = deps.random ?? Math.random;
-    const backoff = () => new Backoff({ initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs }, this.clock, random);
-    this.backoff = backoff();
+    // A failed attempt is logged and schedules the next one.
+    super('xmpp', config, deps, { bucketKey: () => 'connection' }, () => void this.openSession().catch(() => {}));
     for (const room of config.rooms) {
-      this.rooms.set(room.jid, { ...room, nick: config.nick, joined: false, occupants: new Map(), warnedHiddenJids: false, rejoinBackoff: backoff() });
+      const rejoinBackoff = new Backoff({ initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs }, this.clock, this.random);
+      this.rooms.set(room.jid, { ...room, nick: config.nick, joined: false, occupants: new Map(), warnedHiddenJids: false, rejoinBackoff });
     }
     this.destinations = xmppDestinations(config);
-    this.outbox = connectionOutbox(config, {
-      bucketKey: () => 'connection',
-      transmit: (destination, message) => this.transmit(destination, message),
-      clock: this.clock,
-      logger: this.logger,
-    });
   }
 
   /**
@@ -225,16 +206,11 @@ export class XmppBackend implements ChatBackend {
     await this.openSession();
   }
 
-  /** Queues a message for a room (`xmpp:<room>`) or a person (`xmpp:<jid>`, a reply to a 1:1 message). */
-  async send(destination: string, message: RelayMessage): Promise<void> {
+  /** A room (`xmpp:<room>`) or a person (`xmpp:<jid>`, a reply to a 1:1 message). */
+  protected checkDestination(destination: string): void {
     if (!destination.startsWith(DESTINATION_PREFIX) || destination.length === DESTINATION_PREFIX.length) {
       throw new Error(`not an XMPP destination: ${destination}`);
     }
-    this.outbox.enqueue(destination, message);
-  }
-
-  onMessage(handler: (message: IncomingMessage) => void): void {
-    this.handler = handler;
   }
 
   /** Our nick in that room, an alternative one where the configured nick was taken. */
@@ -242,10 +218,7 @@ export class XmppBackend implements ChatBackend {
     return [this.rooms.get(destination.slice(DESTINATION_PREFIX.length))?.nick ?? this.config.nick];
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.outbox.close();
-    this.clock.clearTimeout(this.reconnectTimer);
+  protected async shutdown(): Promise<void> {
     const session = this.session;
     this.session = undefined;
     this.forgetRooms('the relay is stopping');
@@ -266,7 +239,7 @@ export class XmppBackend implements ChatBackend {
       const online = await Promise.race([session.client.start().then(() => true), session.ended.then(() => false)]);
       if (!online) throw new Error('the server closed the connection during login');
     } catch (error) {
-      if (!this.closed) {
+      if (!this.closing) {
         this.logger.error('XMPP login failed, will retry', { service: this.config.service, jid: this.config.jid, error: describeLoginFailure(error, this.config) });
       }
       this.endSession(session);
@@ -274,7 +247,7 @@ export class XmppBackend implements ChatBackend {
     }
     session.online = true;
     session.ownJid = splitJid(String(session.client.jid)).bare;
-    this.backoff.connected();
+    this.reconnect.connected();
     this.logger.info('XMPP connected', { jid: String(session.client.jid), encrypted: session.client.isSecure() });
     // Available presence: without it the server does not deliver 1:1 messages to this session.
     await session.client.send(xml('presence'));
@@ -331,14 +304,8 @@ export class XmppBackend implements ChatBackend {
     this.outbox.setReady(false);
     // Closes whatever is left of the stream and socket.
     session.client.stop().catch(() => {});
-    const delayMs = this.backoff.nextDelay();
-    this.reconnects++;
-    this.logger.info('reconnecting to XMPP', { inMs: delayMs });
-    this.reconnectTimer = this.clock.setTimeout(() => {
-      this.reconnectTimer = undefined;
-      // A failure is logged and schedules the next attempt.
-      this.openSession().catch(() => {});
-    }, delayMs);
+    const delayMs = this.reconnect.schedule();
+    if (delayMs !== undefined) this.logger.info('reconnecting to XMPP', { inMs: delayMs });
   }
 
   private forgetRooms(reason: string): void {
@@ -481,33 +448,7 @@ export class XmppBackend implements ChatBackend {
     });
   }
 
-  private emit(message: IncomingMessage): void {
-    this.handler?.(message);
-  }
-
-  /** Online and in every configured room (what the outbox waits for). */
-  get connected(): boolean {
-    return this.outbox.isReady;
-  }
-
-  /** Waits for the outgoing queue to empty, at most `deadlineMs`; resolves with what is left unsent. */
-  flush(deadlineMs: number): Promise<number> {
-    return this.outbox.flush(deadlineMs);
-  }
-
-  get queueDepth(): number {
-    return this.outbox.depth;
-  }
-
-  get alertsPending(): number {
-    return this.outbox.alertsPending;
-  }
-
-  get counters(): BackendCounters {
-    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal, droppedReplies: this.outbox.repliesDroppedTotal };
-  }
-
-  private async transmit(destination: string, message: RelayMessage): Promise<void> {
+  protected async transmit(destination: string, message: RelayMessage): Promise<void> {
     // The outbox transmits only while ready, and ready means connected.
     const { client } = this.session!;
     const to = destination.slice(DESTINATION_PREFIX.length);
