@@ -244,16 +244,45 @@ export function buildMessage(event: IcingaEvent, context: FormatContext, spec: M
 const COMMENT_KINDS: Record<number, string> = { 2: 'downtime', 3: 'flapping', 4: 'acknowledgement' };
 
 /** A comment or downtime of an event and the checkable it is attached to. */
-export interface Attached {
+interface Attached {
   record: Record<string, unknown>;
   target: Checkable;
 }
 
 /** Comment* events carry the whole comment object, Downtime* events the downtime; neither a top-level host or service. */
-export function attachedTo(event: IcingaEvent, key: 'comment' | 'downtime'): Attached | undefined {
+function attachedTo(event: IcingaEvent, key: 'comment' | 'downtime'): Attached | undefined {
   const record = asRecord(event[key]);
   const target = record && attachedCheckable(record);
   return record === undefined || target === undefined ? undefined : { record, target };
+}
+
+/**
+ * The info message about the event's comment or downtime, its body from `body` (worked out when
+ * first read). Undefined when the event names no checkable it is attached to.
+ */
+export function attachedMessage(
+  event: IcingaEvent,
+  context: FormatContext,
+  key: 'comment' | 'downtime',
+  body: (record: Record<string, unknown>, target: Checkable) => MessageBody,
+): RelayMessage | undefined {
+  const attached = attachedTo(event, key);
+  if (attached === undefined) return undefined;
+  const { record, target } = attached;
+  return buildMessage(event, context, { severity: 'info', target, body: () => body(record, target) });
+}
+
+/** The message about the event's comment: `lead` names what happened, the comment's text follows. */
+export function commentMessage(
+  event: IcingaEvent,
+  context: FormatContext,
+  lead: (comment: CommentFacts, target: Checkable, kind: string) => string,
+): RelayMessage | undefined {
+  return attachedMessage(event, context, 'comment', (record, target) => {
+    const comment = readComment(record);
+    const kind = comment.kind ? ` (${comment.kind})` : '';
+    return { line: { lead: lead(comment, target, kind), detail: comment.text }, fields: comment.fields };
+  });
 }
 
 export interface CommentFacts {
@@ -325,26 +354,19 @@ export function downtimeLine(
   context: FormatContext,
   change: string,
 ): RelayMessage | undefined {
-  const attached = attachedTo(event, 'downtime');
-  if (attached === undefined) return undefined;
-  const { record, target } = attached;
-  return buildMessage(event, context, {
-    severity: 'info',
-    target,
-    body: () => {
-      const downtime = readDowntime(record);
-      const facts = joinPresent(
-        [downtimeKind(downtime), downtime.duration, downtime.author && `by ${downtime.author}`],
-        ', ',
-      );
-      return {
-        line: {
-          lead: `Downtime ${change} for ${target.object}${facts ? ` (${facts})` : ''}`,
-          detail: downtime.comment,
-        },
-        fields: downtime.fields,
-      };
-    },
+  return attachedMessage(event, context, 'downtime', (record, target) => {
+    const downtime = readDowntime(record);
+    const facts = joinPresent(
+      [downtimeKind(downtime), downtime.duration, downtime.author && `by ${downtime.author}`],
+      ', ',
+    );
+    return {
+      line: {
+        lead: `Downtime ${change} for ${target.object}${facts ? ` (${facts})` : ''}`,
+        detail: downtime.comment,
+      },
+      fields: downtime.fields,
+    };
   });
 }
 
