@@ -7,11 +7,12 @@ import t, { type Test } from 'tap';
 import { memoryLogger } from '../src/log.js';
 import { Relay } from '../src/relay.js';
 import { startIcinga2, type Icinga2Instance } from './harness/icinga2.js';
-import { EVENT_WAIT_MS, FakeChatBackend, relayConfig, waitUntil } from './commands/helpers.js';
+import { EVENT_WAIT_MS, relayConfig, waitUntil } from './commands/helpers.js';
+import { FakeBackend } from './helpers/fake-backend.js';
 
 async function startRelay(t: Test, icinga: Icinga2Instance, stateDir: string) {
   const logger = memoryLogger();
-  const chat = new FakeChatBackend('irc', ['irc:#ops']);
+  const chat = new FakeBackend('irc', ['irc:#ops']);
   const relay = new Relay(relayConfig(icinga, `state:\n  dir: ${stateDir}\n`), { logger, backends: [chat] });
   let connections = 0;
   relay.stream.on('status', (status) => {

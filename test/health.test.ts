@@ -6,7 +6,8 @@ import { HealthServer, healthReport, RelayMetrics, type HealthSources } from '..
 import type { IcingaEvent } from '../src/icinga/event-types.js';
 import { memoryLogger } from '../src/log.js';
 import { Relay } from '../src/relay.js';
-import { chat, FakeChatBackend } from './commands/helpers.js';
+import { chat } from './commands/helpers.js';
+import { FakeBackend } from './helpers/fake-backend.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(`fixtures/events/${name}.json`, 'utf8')) as IcingaEvent;
@@ -18,8 +19,8 @@ async function get(port: number, path: string, method = 'GET'): Promise<{ status
 
 function fakeSources() {
   const stream = { connected: true, url: 'https://icinga-a:5665', counters: { events: 0, malformed: 0, overlong: 0, reconnects: 0 } };
-  const irc = new FakeChatBackend('irc', ['irc:#ops']);
-  const slack = new FakeChatBackend('slack', ['slack:#ops']);
+  const irc = new FakeBackend('irc', ['irc:#ops']);
+  const slack = new FakeBackend('slack', ['slack:#ops']);
   const sources: HealthSources = { stream, backends: [irc, slack] };
   return { stream, irc, slack, sources };
 }
@@ -109,7 +110,7 @@ t.test('/metrics: reconnects of the stream and of each chat backend, and message
   t.match(text, /icinga_relay_reconnects_total\{component="irc"\} 5/, 'running totals are added once, not again on each scrape');
 
   // A reload makes the backend anew: its totals start from zero and add on to the counter.
-  const remade = Object.assign(new FakeChatBackend('irc', ['irc:#ops']), { counters: { reconnects: 1, droppedMessages: 0, droppedReplies: 0 } });
+  const remade = Object.assign(new FakeBackend('irc', ['irc:#ops']), { counters: { reconnects: 1, droppedMessages: 0, droppedReplies: 0 } });
   sources.backends = [remade, slack];
   text = await metrics.registry.metrics();
   t.match(text, /icinga_relay_reconnects_total\{component="irc"\} 6/);
@@ -130,7 +131,7 @@ t.test('a Relay with an http section serves its metrics; events, deliveries, noi
     { env: {} },
   );
   t.same(config.http, { host: '127.0.0.1', port: 0 });
-  const backend = new FakeChatBackend('irc', ['irc:#ops']);
+  const backend = new FakeBackend('irc', ['irc:#ops']);
   const clock = new FakeClock();
   const relay = new Relay(config, { logger: memoryLogger(), clock, random: () => 0.5, backends: [backend] });
   t.teardown(() => relay.stop());

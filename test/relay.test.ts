@@ -1,35 +1,14 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../src/config/index.js';
-import type { ChatBackend, IncomingMessage } from '../src/chat/backend.js';
+import type { ChatBackend } from '../src/chat/backend.js';
 import type { IcingaEvent } from '../src/icinga/event-types.js';
 import { memoryLogger } from '../src/log.js';
-import type { RelayMessage } from '../src/message.js';
 import { Relay } from '../src/relay.js';
+import { FakeBackend } from './helpers/fake-backend.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(`fixtures/events/${name}.json`, 'utf8')) as IcingaEvent;
-
-class RecordingBackend implements ChatBackend {
-  readonly sent: { destination: string; message: RelayMessage }[] = [];
-  readonly connected = true;
-  constructor(
-    readonly name: string,
-    readonly destinations: string[],
-    private readonly failure?: { connect?: boolean; send?: boolean },
-  ) {}
-  async connect() {
-    if (this.failure?.connect) throw new Error('server unreachable');
-  }
-  async send(destination: string, message: RelayMessage) {
-    if (this.failure?.send) throw new Error('write after end');
-    this.sent.push({ destination, message });
-  }
-  onMessage(_handler: (message: IncomingMessage) => void) {}
-  async close() {
-    if (this.failure?.send) throw new Error('already gone');
-  }
-}
 
 function relayWith(backends: ChatBackend[], extraYaml = '') {
   const logger = memoryLogger();
@@ -41,8 +20,8 @@ function relayWith(backends: ChatBackend[], extraYaml = '') {
 }
 
 t.test('every relayed event reaches every destination of every backend; SOFT ones do not', async (t) => {
-  const irc = new RecordingBackend('irc', ['irc:#ops', 'irc:#noc']);
-  const slack = new RecordingBackend('slack', ['slack:#ops']);
+  const irc = new FakeBackend('irc', ['irc:#ops', 'irc:#noc']);
+  const slack = new FakeBackend('slack', ['slack:#ops']);
   const { relay } = relayWith([irc, slack]);
   relay.handleEvent(fixture('StateChange-service-critical'));
   relay.handleEvent(fixture('StateChange-service-soft'));
@@ -53,8 +32,8 @@ t.test('every relayed event reaches every destination of every backend; SOFT one
 });
 
 t.test('failures are logged and stop nothing', async (t) => {
-  const broken = new RecordingBackend('irc', ['irc:#ops'], { connect: true, send: true });
-  const healthy = new RecordingBackend('slack', ['slack:#ops']);
+  const broken = new FakeBackend('irc', ['irc:#ops'], { failConnect: true, failSend: true });
+  const healthy = new FakeBackend('slack', ['slack:#ops']);
   const { relay, logger } = relayWith([broken, healthy]);
   await relay.start();
   t.match(logger.lines.join('\n'), /chat backend failed to connect backend=irc error="server unreachable"/);
@@ -69,7 +48,7 @@ t.test('failures are logged and stop nothing', async (t) => {
 });
 
 t.test('a formatter failure is logged and the generic line goes out', async (t) => {
-  const console = new RecordingBackend('console', ['console']);
+  const console = new FakeBackend('console', ['console']);
   const { relay, logger } = relayWith([console]);
   // A getter that throws: the kind of surprise a formatter cannot anticipate.
   const event = { type: 'StateChange', host: 'web01', service: 'http', state: 2, state_type: 1, timestamp: 1 } as IcingaEvent;

@@ -3,42 +3,18 @@
  * deep-equal to the running one, and closes and remakes the others.
  */
 import t from 'tap';
-import type { ChatBackend, IncomingMessage } from '../src/chat/backend.js';
 import { parseConfig, type ChatConfig, type RelayConfig } from '../src/config/index.js';
 import { memoryLogger } from '../src/log.js';
 import type { RelayMessage } from '../src/message.js';
 import { Relay } from '../src/relay.js';
+import { FakeBackend } from './helpers/fake-backend.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
-class CountingBackend implements ChatBackend {
-  readonly connected = true;
-  connects = 0;
-  closes = 0;
-  readonly sent: string[] = [];
-  readonly handlers: ((message: IncomingMessage) => void)[] = [];
-  constructor(
-    readonly name: string,
-    readonly destinations: string[],
-  ) {}
-  async connect() {
-    this.connects++;
-  }
-  async send(_destination: string, message: RelayMessage) {
-    this.sent.push(message.text);
-  }
-  onMessage(handler: (message: IncomingMessage) => void) {
-    this.handlers.push(handler);
-  }
-  async close() {
-    this.closes++;
-  }
-}
-
 function setup() {
-  const made: CountingBackend[] = [];
+  const made: FakeBackend[] = [];
   const createBackends = async (chat: ChatConfig) =>
     Object.keys(chat).map((name) => {
-      const backend = new CountingBackend(name, name === 'console' ? ['console'] : [`${name}:#ops`]);
+      const backend = new FakeBackend(name, name === 'console' ? ['console'] : [`${name}:#ops`]);
       made.push(backend);
       return backend;
     });
@@ -140,7 +116,7 @@ t.test('a reload with the same noise settings carries noise control over: mutes,
   second.noise.submit('irc:#ops', downMessage('web1'));
   const irc = made.find((backend) => backend.name === 'irc')!;
   await second.stop({ flushMs: 1 });
-  t.same(irc.sent, ['DOWN web1', 'DOWN web2'], 'web2 waited in the storm window across the reload; db1 muted; web1 deduplicated');
+  t.same(irc.texts(), ['DOWN web1', 'DOWN web2'], 'web2 waited in the storm window across the reload; db1 muted; web1 deduplicated');
 });
 
 t.test('a reload that changes the noise settings starts noise control afresh and logs what was waiting', async (t) => {
@@ -156,5 +132,5 @@ t.test('a reload that changes the noise settings starts noise control afresh and
   t.match(logger.lines.join('\n'), /stopped with events not sent component=noise destination=irc:#ops count=1/);
   second.noise.submit('irc:#ops', downMessage('web1'));
   await second.stop();
-  t.same(made.find((backend) => backend.name === 'irc')!.sent, ['DOWN web1', 'DOWN web1'], 'a new dedup window');
+  t.same(made.find((backend) => backend.name === 'irc')!.texts(), ['DOWN web1', 'DOWN web1'], 'a new dedup window');
 });

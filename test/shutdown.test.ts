@@ -4,12 +4,13 @@
  * was queued just before, then closes it; what is left at the deadline is logged.
  */
 import t from 'tap';
-import type { ChatBackend, IncomingMessage } from '../src/chat/backend.js';
+import type { ChatBackend } from '../src/chat/backend.js';
 import { Outbox } from '../src/chat/outbox.js';
 import { parseConfig } from '../src/config/index.js';
 import { memoryLogger, type Logger } from '../src/log.js';
 import type { RelayMessage } from '../src/message.js';
 import { Relay } from '../src/relay.js';
+import { FakeBackend } from './helpers/fake-backend.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 const message = (text: string): RelayMessage => ({ eventType: 'StateChange', severity: 'critical', text, timestamp: 0, fields: {} });
@@ -83,51 +84,6 @@ t.test('close() ends a pending flush', async (t) => {
   t.equal(await outbox.flush(5000), 1, 'a closed outbox does not wait');
 });
 
-/** A backend with a real Outbox (1 message/s), recording what went out and when it was closed. */
-class QueueingBackend implements ChatBackend {
-  readonly destinations = ['irc:#ops'];
-  readonly sent: string[] = [];
-  readonly events: string[] = [];
-  readonly outbox: Outbox;
-  constructor(
-    readonly name: string,
-    clock: FakeClock,
-    logger: Logger,
-    ready: boolean,
-  ) {
-    this.outbox = new Outbox({
-      capacity: 100,
-      rateLimit: { burst: 1, perSecond: 1 },
-      bucketKey: () => 'connection',
-      transmit: async (_destination, m) => {
-        this.sent.push(m.text);
-        this.events.push(`sent ${m.text}`);
-      },
-      clock,
-      logger,
-    });
-    this.outbox.setReady(ready);
-  }
-  get connected() {
-    return this.outbox.isReady;
-  }
-  get queueDepth() {
-    return this.outbox.depth;
-  }
-  async connect() {}
-  async send(destination: string, m: RelayMessage) {
-    this.outbox.enqueue(destination, m);
-  }
-  onMessage(_handler: (message: IncomingMessage) => void) {}
-  flush(deadlineMs: number) {
-    return this.outbox.flush(deadlineMs);
-  }
-  async close() {
-    this.events.push('close');
-    this.outbox.close();
-  }
-}
-
 function relayWith(backends: ChatBackend[], clock: FakeClock, logger: Logger) {
   const { config } = parseConfig('icinga:\n  url: https://127.0.0.1:1\n  username: u\n  password: p\n', { env: {} });
   return new Relay(config, { logger, clock, random: () => 0.5, backends });
@@ -149,11 +105,11 @@ async function stopAdvancing(relay: Relay, clock: FakeClock, flushMs: number): P
 t.test('stop({ flushMs }) delivers what was queued just before SIGTERM, then closes', async (t) => {
   const clock = new FakeClock();
   const logger = memoryLogger();
-  const irc = new QueueingBackend('irc', clock, logger, true);
+  const irc = new FakeBackend('irc', ['irc:#ops'], { queue: { clock, logger, ready: true } });
   const relay = relayWith([irc], clock, logger);
   for (const text of ['one', 'two', 'three']) await irc.send('irc:#ops', message(text));
   await settle();
-  t.same(irc.sent, ['one'], 'only the first went; two wait for tokens');
+  t.same(irc.texts(), ['one'], 'only the first went; two wait for tokens');
   const took = await stopAdvancing(relay, clock, 5000);
   t.same(irc.events, ['sent one', 'sent two', 'sent three', 'close'], 'everything went out before the goodbye');
   t.ok(took < 5000, `done before the deadline (${took} ms)`);
@@ -163,7 +119,7 @@ t.test('stop({ flushMs }) delivers what was queued just before SIGTERM, then clo
 t.test('stop({ flushMs }) gives up at the deadline and logs what was left per backend', async (t) => {
   const clock = new FakeClock();
   const logger = memoryLogger();
-  const down = new QueueingBackend('irc', clock, logger, false);
+  const down = new FakeBackend('irc', ['irc:#ops'], { queue: { clock, logger, ready: false } });
   const relay = relayWith([down], clock, logger);
   for (const text of ['one', 'two']) await down.send('irc:#ops', message(text));
   const took = await stopAdvancing(relay, clock, 5000);
@@ -175,8 +131,8 @@ t.test('stop({ flushMs }) gives up at the deadline and logs what was left per ba
 t.test('stop() without flushMs closes at once, and leaves the kept backends open', async (t) => {
   const clock = new FakeClock();
   const logger = memoryLogger();
-  const gone = new QueueingBackend('irc', clock, logger, false);
-  const kept = new QueueingBackend('xmpp', clock, logger, true);
+  const gone = new FakeBackend('irc', ['irc:#ops'], { queue: { clock, logger, ready: false } });
+  const kept = new FakeBackend('xmpp', ['irc:#ops'], { queue: { clock, logger, ready: true } });
   const relay = relayWith([gone, kept], clock, logger);
   await gone.send('irc:#ops', message('lost'));
   await relay.stop({ keep: [kept] });
@@ -187,12 +143,12 @@ t.test('stop() without flushMs closes at once, and leaves the kept backends open
 t.test('stop({ flushMs }) first lets out what noise control held back, so it reaches the room before the goodbye', async (t) => {
   const clock = new FakeClock();
   const logger = memoryLogger();
-  const irc = new QueueingBackend('irc', clock, logger, true);
+  const irc = new FakeBackend('irc', ['irc:#ops'], { queue: { clock, logger, ready: true } });
   const relay = relayWith([irc], clock, logger);
   const down = (host: string): RelayMessage => ({ ...message(`DOWN ${host}`), eventType: 'StateChange', host, state: 'DOWN', stateType: 'HARD', fields: { object: host } });
   for (const host of ['a', 'b', 'c', 'd']) relay.noise.submit('irc:#ops', down(host));
   await settle();
-  t.same(irc.sent, ['DOWN a'], 'the rest wait in the storm window');
+  t.same(irc.texts(), ['DOWN a'], 'the rest wait in the storm window');
   await stopAdvancing(relay, clock, 5000);
   t.same(irc.events, ['sent DOWN a', 'sent 3 hosts DOWN: b, c, d', 'close']);
   t.notMatch(logger.lines.join('\n'), /not sent/);
@@ -201,7 +157,7 @@ t.test('stop({ flushMs }) first lets out what noise control held back, so it rea
 t.test('stop() without flushMs only logs what noise control held back', async (t) => {
   const clock = new FakeClock();
   const logger = memoryLogger();
-  const irc = new QueueingBackend('irc', clock, logger, true);
+  const irc = new FakeBackend('irc', ['irc:#ops'], { queue: { clock, logger, ready: true } });
   const relay = relayWith([irc], clock, logger);
   relay.noise.submit('irc:#ops', message('first'));
   relay.noise.submit('irc:#ops', message('second'));

@@ -1,11 +1,11 @@
 /**
- * What a test of chat commands needs: an in-memory chat backend, a relay config for the harness
- * Icinga2, messages as a backend would deliver them, and a snapshot of everything a command could
+ * What a test of chat commands needs (the in-memory chat backend is test/helpers/fake-backend.ts):
+ * a relay config for the harness Icinga2, messages as a backend would deliver them, and a snapshot of everything a command could
  * change in Icinga2 (to prove that a refused or malicious command changed nothing), and a running
  * relay with the backends its config names, for tests through real chat servers.
  */
 import type { Test } from 'tap';
-import type { ChatBackend, IncomingMessage } from '../../src/chat/backend.js';
+import type { IncomingMessage } from '../../src/chat/backend.js';
 import { AccessControl, builtInRoles } from '../../src/commands/access.js';
 import { AuditLog } from '../../src/commands/audit.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/commands/dispatcher.js';
@@ -13,46 +13,10 @@ import { COMMANDS, type CommandRegistry } from '../../src/commands/index.js';
 import { DEFAULT_COMMANDS, parseConfig, type CommandsConfig, type RelayConfig } from '../../src/config/index.js';
 import type { ActionOutcome, IcingaActions } from '../../src/icinga/actions.js';
 import { memoryLogger } from '../../src/log.js';
-import type { RelayMessage } from '../../src/message.js';
 import { Relay } from '../../src/relay.js';
 import { MuteList } from '../../src/noise/mutes.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import type { Icinga2Instance, PasswordUser } from '../harness/icinga2.js';
-
-/** A chat backend that keeps what it is sent and lets a test write as if someone typed in chat. */
-export class FakeChatBackend implements ChatBackend {
-  readonly sent: { destination: string; message: RelayMessage }[] = [];
-  /** What /healthz reports; a test may flip it. */
-  connected = true;
-  private readonly handlers: ((message: IncomingMessage) => void)[] = [];
-
-  constructor(
-    readonly name = 'irc',
-    readonly destinations: string[] = ['irc:#ops'],
-  ) {}
-
-  async connect(): Promise<void> {}
-
-  async send(destination: string, message: RelayMessage): Promise<void> {
-    this.sent.push({ destination, message });
-  }
-
-  onMessage(handler: (message: IncomingMessage) => void): void {
-    this.handlers.push(handler);
-  }
-
-  /** Delivers a message the way the backend's chat library would. */
-  write(message: IncomingMessage): void {
-    for (const handler of this.handlers) handler(message);
-  }
-
-  /** The texts sent since `from` (an index into `sent`). */
-  texts(from = 0): string[] {
-    return this.sent.slice(from).map((sent) => sent.message.text);
-  }
-
-  async close(): Promise<void> {}
-}
 
 /** A message in `irc:#ops` from `identity` (undefined: a sender the backend cannot vouch for). */
 export function chat(text: string, identity: string | undefined, options: { displayName?: string; destination?: string; direct?: boolean } = {}): IncomingMessage {

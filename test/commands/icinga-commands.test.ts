@@ -7,14 +7,15 @@ import t from 'tap';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import { startIcinga2 } from '../harness/icinga2.js';
-import { chat, FakeChatBackend, relayConfig, waitUntil } from './helpers.js';
+import { chat, relayConfig, waitUntil } from './helpers.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
 
 // Icinga2 2.13 delivers events in ~5 s ticks.
 const EVENT_WAIT_MS = 20_000;
 
 const icinga = await startIcinga2();
 t.teardown(() => icinga.destroy());
-const backend = new FakeChatBackend('irc', ['irc:#ops']);
+const backend = new FakeBackend('irc', ['irc:#ops']);
 const relay = new Relay(
   relayConfig(
     icinga,

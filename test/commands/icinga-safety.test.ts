@@ -8,7 +8,8 @@ import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import { startIcinga2, type PasswordUser } from '../harness/icinga2.js';
 import type { CommandSender } from '../../src/commands/access.js';
-import { chat, FakeChatBackend, icingaSnapshot, relayConfig } from './helpers.js';
+import { chat, icingaSnapshot, relayConfig } from './helpers.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
 
 const icinga = await startIcinga2();
 t.teardown(() => icinga.destroy());
@@ -24,7 +25,7 @@ access:
 `;
 
 async function relayAs(user: PasswordUser) {
-  const backend = new FakeChatBackend('irc', ['irc:#ops']);
+  const backend = new FakeBackend('irc', ['irc:#ops']);
   const relay = new Relay(relayConfig(icinga, ACCESS, user), { logger: memoryLogger(), backends: [backend] });
   t.teardown(() => relay.stop());
   // Commands need no event stream; not starting it keeps Icinga2's view of API clients quiet.

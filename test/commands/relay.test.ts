@@ -5,7 +5,8 @@ import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';
 import { Relay } from '../../src/relay.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { chat, FakeChatBackend } from './helpers.js';
+import { chat } from './helpers.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
 
 const CHAT = `chat:
   irc: { server: irc.example.org, nick: relaybot, channels: ['#ops'] }
@@ -13,7 +14,7 @@ const CHAT = `chat:
   console: {}
 `;
 
-function relayWith(backends: FakeChatBackend[]) {
+function relayWith(backends: FakeBackend[]) {
   const { config } = parseConfig(`icinga: { url: "https://127.0.0.1:1", username: u, password: p }\n${CHAT}`, { env: {} });
   const logger = memoryLogger();
   const relay = new Relay(config, { logger, clock: new FakeClock(), backends });
@@ -22,9 +23,9 @@ function relayWith(backends: FakeChatBackend[]) {
 }
 
 t.test("the relay's own name in each backend addresses it, as the config names it", async (t) => {
-  const irc = new FakeChatBackend('irc', ['irc:#ops']);
-  const xmpp = new FakeChatBackend('xmpp', ['xmpp:ops@conference.example.org']);
-  const slack = new FakeChatBackend('slack', ['slack:#ops']);
+  const irc = new FakeBackend('irc', ['irc:#ops']);
+  const xmpp = new FakeBackend('xmpp', ['xmpp:ops@conference.example.org']);
+  const slack = new FakeBackend('slack', ['slack:#ops']);
   const { relay } = relayWith([irc, xmpp, slack]);
   await relay.handleMessage(irc, chat('relaybot: whoami', 'irc:alice'));
   await relay.handleMessage(irc, chat('icinga: whoami', 'irc:alice'));
@@ -37,7 +38,7 @@ t.test("the relay's own name in each backend addresses it, as the config names i
 });
 
 t.test('messages a backend delivers reach the dispatcher; a reply that cannot be sent is logged', async (t) => {
-  const broken = new (class extends FakeChatBackend {
+  const broken = new (class extends FakeBackend {
     async send(destination: string, message: RelayMessage): Promise<void> {
       if (message.eventType === 'Reply') throw new Error('not connected');
       return super.send(destination, message);

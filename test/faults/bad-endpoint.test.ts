@@ -18,7 +18,8 @@ import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import type { StreamStatus } from '../../src/icinga/stream.js';
 import { makeCertificates } from '../harness/icinga2.js';
-import { FakeChatBackend, waitUntil } from '../commands/helpers.js';
+import { waitUntil } from '../commands/helpers.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
 import { faultRelayConfig } from '../helpers/faults.js';
 
 const TEN_MB = 10 * 1024 * 1024;
@@ -106,7 +107,7 @@ t.test('malformed, over-long and truncated lines are skipped and counted; the go
   const port = (server.address() as { port: number }).port;
 
   const logger = memoryLogger();
-  const chat = new FakeChatBackend('irc', ['irc:#ops']);
+  const chat = new FakeBackend('irc', ['irc:#ops']);
   const config = faultRelayConfig({
     urls: [`https://127.0.0.1:${port}`],
     caFile: join(certDir, 'ca.crt'),

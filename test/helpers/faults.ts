@@ -8,7 +8,8 @@ import { parseConfig, type RelayConfig } from '../../src/config/index.js';
 import type { StreamStatus } from '../../src/icinga/stream.js';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
-import { EVENT_WAIT_MS, FakeChatBackend, waitUntil } from '../commands/helpers.js';
+import { EVENT_WAIT_MS, waitUntil } from '../commands/helpers.js';
+import { FakeBackend } from './fake-backend.js';
 import type { PasswordUser } from '../harness/icinga2.js';
 
 /**
@@ -17,7 +18,7 @@ import type { PasswordUser } from '../harness/icinga2.js';
  */
 export async function connectedRelay(t: { teardown(fn: () => unknown): void }, config: RelayConfig) {
   const logger = memoryLogger();
-  const chat = new FakeChatBackend('irc', ['irc:#ops']);
+  const chat = new FakeBackend('irc', ['irc:#ops']);
   const relay = new Relay(config, { logger, backends: [chat] });
   const statuses: StreamStatus[] = [];
   relay.stream.on('status', (status) => statuses.push(status));

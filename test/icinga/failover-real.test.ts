@@ -6,7 +6,8 @@ import t from 'tap';
 import { parseConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
-import { chat, EVENT_WAIT_MS, FakeChatBackend, waitUntil } from '../commands/helpers.js';
+import { chat, EVENT_WAIT_MS, waitUntil } from '../commands/helpers.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
 import { freePort, startIcinga2 } from '../harness/icinga2.js';
 
 t.test('a dead first URL: the relay fails over to the second, relays its events and acts on it', async (t) => {
@@ -28,7 +29,7 @@ t.test('a dead first URL: the relay fails over to the second, relays its events 
     ].join('\n'),
     { env: { PASSWORD: user.password } },
   );
-  const backend = new FakeChatBackend('irc', ['irc:#ops']);
+  const backend = new FakeBackend('irc', ['irc:#ops']);
   const logger = memoryLogger();
   const relay = new Relay(config, { logger, backends: [backend] });
   t.teardown(() => relay.stop());

@@ -2,7 +2,8 @@
 import t from 'tap';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
-import { FakeChatBackend, relayConfig, waitUntil } from '../commands/helpers.js';
+import { relayConfig, waitUntil } from '../commands/helpers.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
 import { startIcinga2 } from '../harness/icinga2.js';
 
 // Icinga2 2.13 delivers events in ~5 s ticks; a storm window longer than one tick keeps a burst split across two ticks in one group.
@@ -11,7 +12,7 @@ const NOISE = 'noise:\n  storm: { window: 8s, group_from: 2 }\n';
 t.test('several services of one host go CRITICAL in a burst: the first at once, then one grouped line, notifications deduplicated', async (t) => {
   const icinga = await startIcinga2();
   t.teardown(() => icinga.destroy());
-  const backend = new FakeChatBackend('irc', ['irc:#ops']);
+  const backend = new FakeBackend('irc', ['irc:#ops']);
   const relay = new Relay(relayConfig(icinga, NOISE), { logger: memoryLogger(), backends: [backend] });
   t.teardown(() => relay.stop());
   await relay.start();

@@ -7,7 +7,8 @@ import t from 'tap';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import { startIcinga2 } from '../harness/icinga2.js';
-import { FakeChatBackend, relayConfig, waitUntil } from '../commands/helpers.js';
+import { relayConfig, waitUntil } from '../commands/helpers.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
 
 // Icinga2 2.13 delivers events in ~5 s ticks.
 const EVENT_WAIT_MS = 20_000;
@@ -29,7 +30,7 @@ t.test('routes by custom vars from the object cache, kept current by Object* eve
       '  - to: irc:#ops',
     ].join('\n'),
   );
-  const backend = new FakeChatBackend('irc', ['irc:#ops', 'irc:#db']);
+  const backend = new FakeBackend('irc', ['irc:#ops', 'irc:#db']);
   const logger = memoryLogger();
   const relay = new Relay(config, { logger, backends: [backend] });
   t.teardown(() => relay.stop());
