@@ -117,6 +117,19 @@ t.test('/metrics: reconnects of the stream and of each chat backend, and message
   t.match(text, /icinga_relay_messages_dropped_total\{backend="irc"\} 40/);
 });
 
+t.test('/metrics: messages a chat server refused for good, by backend and reason, added once per scrape', async (t) => {
+  const { slack, sources } = fakeSources();
+  const refusing = Object.assign(slack, { deliveryFailures: { refused: 2 } as Record<string, number> });
+  const metrics = new RelayMetrics(sources);
+  let text = await metrics.registry.metrics();
+  t.match(text, /icinga_relay_delivery_failures_total\{backend="slack",reason="refused"\} 2/);
+  t.notMatch(text, /delivery_failures_total\{backend="irc"/, 'a backend that counts none has none');
+  refusing.deliveryFailures['unknown-destination'] = 1;
+  text = await metrics.registry.metrics();
+  t.match(text, /icinga_relay_delivery_failures_total\{backend="slack",reason="refused"\} 2/, 'not added again');
+  t.match(text, /icinga_relay_delivery_failures_total\{backend="slack",reason="unknown-destination"\} 1/);
+});
+
 t.test('a Relay with an http section serves its metrics; events, deliveries, noise and commands are counted', async (t) => {
   const { config } = parseConfig(
     [

@@ -235,6 +235,7 @@ t.test('a line the server refuses is dropped, not sent again', async (t) => {
   await backend.send('irc:#ops', notice('last'));
   await server.waitFor(/^PRIVMSG #ops :last$/);
   t.notOk(logger.lines.some((line) => line.includes('target=mallory')), 'a 401 that answers something else is no refusal');
+  t.same(backend.deliveryFailures, { refused: 2 }, 'the two refusals counted for /metrics, not as sent');
 });
 
 t.test('without echo-message a refusal is still reported', async (t) => {

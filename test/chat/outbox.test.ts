@@ -1,4 +1,5 @@
 import t from 'tap';
+import { DeliveryError } from '../../src/chat/backend.js';
 import { Outbox, droppedNotice } from '../../src/chat/outbox.js';
 import { TokenBucket } from '../../src/util/token-bucket.js';
 import { memoryLogger } from '../../src/log.js';
@@ -304,5 +305,45 @@ t.test('alerts dropped while the connection is up say so: more came than the pac
   await settle();
   t.equal(sent[1].text.replace(/since .*Z/, 'since T'), 'icinga-relay: 2 alerts dropped: queue full (more than 2 waiting for this room since T: they came faster than the configured pace lets messages out)');
   t.same(sent.map((s) => s.text).slice(2), ['4', '5']);
+  outbox.close();
+});
+
+t.test('a DeliveryError without retry drops the message and counts it by reason; with retry, or any other error, it is retried', async (t) => {
+  const clock = new FakeClock();
+  const sent: string[] = [];
+  const failures: Record<string, Error> = {
+    refused: new DeliveryError('refused', false, 'not_in_channel'),
+    gone: new DeliveryError('unknown-destination', false, 'no such channel'),
+    busy: new DeliveryError('rate-limited', true, 'Retry-After 1 s'),
+    broken: new Error('socket closed'),
+  };
+  const failed = new Set<string>();
+  const outbox = new Outbox({
+    capacity: 100,
+    rateLimit: { burst: 10, perSecond: 10 },
+    bucketKey: () => 'connection',
+    transmit: async (_destination, m) => {
+      // Each message fails once; those worth a retry go through the second time.
+      if (failures[m.text] && !failed.has(m.text)) {
+        failed.add(m.text);
+        throw failures[m.text];
+      }
+      sent.push(m.text);
+    },
+    clock,
+    logger: memoryLogger(),
+    retryMs: 500,
+  });
+  outbox.setReady(true);
+  for (const text of ['refused', 'gone', 'busy', 'broken', 'fine']) outbox.enqueue('irc:#ops', message(text));
+  for (let i = 0; i < 5; i++) {
+    await settle();
+    clock.advance(500);
+  }
+  await settle();
+  t.same(sent, ['busy', 'broken', 'fine'], 'the refused ones are gone, the others retried, in order');
+  t.same(outbox.deliveryFailures, { refused: 1, 'unknown-destination': 1 });
+  t.equal(outbox.depth, 0);
+  t.equal(outbox.alertsPending, 0);
   outbox.close();
 });

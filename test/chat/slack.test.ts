@@ -174,6 +174,7 @@ t.test('channel names are resolved once, IDs are used as they are, an unknown na
   }
   await backend.send('slack:#elsewhere', relayMessage('to a name not configured'));
   await fake.waitFor(() => logged(logger, /dropping a message for an unresolved Slack channel .*destination=slack:#elsewhere/), 'the drop');
+  await fake.waitFor(() => backend.deliveryFailures['unknown-destination'] === 3, 'the three drops counted');
   await t.rejects(backend.send('irc:#ops', relayMessage('x')), /the slack backend does not serve irc:#ops/);
 
   fake.requestRefresh();
@@ -205,6 +206,8 @@ t.test('refusals are logged clearly and not retried; the other channels keep wor
     t.same(textsIn(fake, 'C0OPS'), ['slack:C0OPS']);
     t.ok(logged(logger, /ERROR Slack refused a message, dropping it .*destination=slack:C0NOTIN eventType=StateChange error=not_in_channel/));
     t.ok(logged(logger, /ERROR Slack refused a message, dropping it .*destination=slack:C0GONE eventType=StateChange error=channel_not_found/));
+    t.same(backend.deliveryFailures, { refused: 2 }, 'counted as delivery failures for /metrics, not as sent');
+    t.equal(backend.alertsPending, 0, 'nothing waits for them');
   });
 
   t.test('a bot token without groups:read cannot resolve names; IDs still work', async (t) => {
