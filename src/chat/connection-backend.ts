@@ -9,13 +9,18 @@ import type { ChatConnectionConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import { Reconnector } from '../util/reconnector.js';
-import type { BackendCounters, ChatBackend, DeliveryFailureReason, IncomingMessage } from './backend.js';
+import { DeliveryError, type BackendCounters, type ChatBackend, type DeliveryFailureReason, type IncomingMessage } from './backend.js';
 import { connectionOutbox, type Outbox, type OutboxOptions } from './outbox.js';
 
 export interface ConnectionBackendDependencies {
   logger: Logger;
   clock?: Clock;
   random?: Random;
+}
+
+/** What a transmit failed with, in the one vocabulary: a fault the backend did not name is the connection's, worth a retry. */
+function asDeliveryError(error: unknown): DeliveryError {
+  return error instanceof DeliveryError ? error : new DeliveryError('unavailable', true, error instanceof Error ? error.message : String(error));
 }
 
 export abstract class ConnectionBackend implements ChatBackend {
@@ -45,7 +50,7 @@ export abstract class ConnectionBackend implements ChatBackend {
     this.random = dependencies.random ?? Math.random;
     this.outbox = connectionOutbox(connection, {
       ...outbox,
-      transmit: (destination, message) => this.transmit(destination, message),
+      transmit: (destination, message) => this.transmit(destination, message).catch((error: unknown) => Promise.reject(asDeliveryError(error))),
       clock: this.clock,
       logger: this.logger,
     });
@@ -65,7 +70,7 @@ export abstract class ConnectionBackend implements ChatBackend {
   /** Checks that `destination` is one this backend can send to; throws when not. */
   protected abstract checkDestination(destination: string): void;
 
-  /** Sends one message now; a DeliveryError says whether the Outbox retries it (any other error: it does). */
+  /** Sends one message now; a DeliveryError says whether the Outbox retries it (any other error is `unavailable`, retried). */
   protected abstract transmit(destination: string, message: RelayMessage): Promise<void>;
 
   /** Ends the connection; runs once, after the outbox and reconnects have stopped. */
