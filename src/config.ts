@@ -16,6 +16,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { closestMatch } from './closest-match.js';
 import { DurationError, formatDuration, parseDuration } from './duration.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES, isEventType, type EventType } from './icinga/event-types.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
@@ -1013,6 +1014,16 @@ function configSchema(context: SchemaContext) {
         }
       }),
     );
+    // A room rule for a destination no backend serves would never narrow anything: the room it was meant for stays open.
+    for (const name of Object.keys(config.access?.rooms ?? {})) {
+      if (configured.includes(name)) continue;
+      const closest = closestMatch(name, configured);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['access', 'rooms', name],
+        message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}${closest === undefined ? '' : ` (did you mean ${closest}?)`}`,
+      });
+    }
     config.silence?.notify.forEach((name, position) => {
       if (!configured.includes(name)) {
         ctx.addIssue({
