@@ -380,3 +380,64 @@ t.test('a connection lost while identifying senders leaves them unidentified', a
   );
   t.notOk(server.received.includes('WHOIS eve'), 'no WHOIS on a closed connection');
 });
+
+t.test('WHOIS: one per nick at a time, side by side for different nicks, kept while account-notify keeps it right', async (t) => {
+  const server = await scriptedServer(t, { caps: ['account-notify'] });
+  const { backend, clock, incoming } = setup(t, server);
+  await backend.connect();
+  server.send(':irc.fake 353 relay = #ops :relay alice @op');
+  server.send(':irc.fake 366 relay #ops :End of /NAMES list.');
+  const whoisAnswer = (nick: string, account?: string) => {
+    server.send(`:irc.fake 311 relay ${nick} ${nick} fake * :${nick}`);
+    if (account !== undefined) server.send(`:irc.fake 330 relay ${nick} ${account} :is logged in as`);
+    server.send(`:irc.fake 318 relay ${nick} :End of /WHOIS list.`);
+  };
+  const whoisCount = (nick: string) => server.received.filter((line) => line === `WHOIS ${nick}`).length;
+  /** What the relay learns of the sender of the next line: the identity it came with, or what identify() finds. */
+  const identityOfNext = async (line: string, answer?: () => void) => {
+    const before = incoming.length;
+    server.send(line);
+    await eventually(() => incoming.length > before, `the line ${line}`);
+    const { sender } = incoming[before];
+    if (sender.identify === undefined) return sender.identity;
+    const found = sender.identify();
+    answer?.();
+    return found;
+  };
+
+  // A slow WHOIS for eve holds nobody else up; two lines from dave wait for one WHOIS.
+  server.send(':eve!e@fake PRIVMSG #ops :!status web01');
+  server.send(':dave!d@fake PRIVMSG relay :status web01');
+  server.send(':dave!d@fake PRIVMSG relay :status db01');
+  await eventually(() => incoming.length === 3, 'the three lines');
+  const eve = incoming[0].sender.identify!();
+  const dave = [incoming[1].sender.identify!(), incoming[2].sender.identify!()];
+  await server.waitFor(/^WHOIS dave$/);
+  t.equal(whoisCount('eve'), 1, 'both asked at once');
+  whoisAnswer('dave', 'dave');
+  t.same(await Promise.all(dave), ['irc:dave', 'irc:dave'], "dave's answer comes while eve's WHOIS is still unanswered");
+  t.equal(whoisCount('dave'), 1, 'one WHOIS for both his lines');
+  clock.advance(WHOIS_TIMEOUT_MS);
+  t.equal(await eve, undefined);
+  t.equal(WHOIS_TIMEOUT_MS, 5_000, 'a short wait');
+  t.equal(await identityOfNext(':dave!d@fake PRIVMSG relay :status web01', () => whoisAnswer('dave', 'dave')), 'irc:dave');
+  t.equal(whoisCount('dave'), 2, 'dave shares no channel with the relay: nobody would tell it his account changed, so it asks again');
+
+  // alice is in #ops: her account is kept until the server says it changed.
+  t.equal(await identityOfNext(':alice!a@fake PRIVMSG #ops :!status', () => whoisAnswer('alice', 'alice')), 'irc:alice');
+  t.equal(await identityOfNext(':alice!a@fake PRIVMSG #ops :!ack web01 mine'), 'irc:alice', 'known without asking');
+  t.equal(whoisCount('alice'), 1);
+  server.send(':alice!a@fake ACCOUNT *');
+  t.equal(await identityOfNext(':alice!a@fake PRIVMSG #ops :!ack web01 mine'), undefined, 'logged out (account-notify): no identity, no WHOIS');
+  server.send(':alice!a@fake ACCOUNT alice');
+  t.equal(await identityOfNext(':alice!a@fake PRIVMSG #ops :!ack web01 mine'), 'irc:alice', 'logged in again');
+  server.send(':alice!a@fake NICK alice_away');
+  t.equal(await identityOfNext(':alice_away!a@fake PRIVMSG #ops :!status'), 'irc:alice', 'her account goes with her new nick');
+  server.send(':mallory!m@fake NICK alice');
+  t.equal(await identityOfNext(':alice!m@fake PRIVMSG relay :ack web01 mine', () => whoisAnswer('alice')), undefined, 'the nick she left is asked about anew');
+  t.equal(whoisCount('alice'), 2);
+  server.send(':alice_away!a@fake QUIT :bye');
+  server.send(':alice_away!x@fake JOIN #ops');
+  t.equal(await identityOfNext(':alice_away!x@fake PRIVMSG #ops :!status', () => whoisAnswer('alice_away')), undefined, 'after a QUIT, whoever has the nick is asked about');
+  t.equal(whoisCount('alice_away'), 1);
+});
