@@ -131,9 +131,9 @@ async function formatEvents(file: string | undefined, settings: FormatSettings, 
 
 /**
  * Runs until SIGTERM or SIGINT, which stop reading events, give the outgoing queues up to
- * shutdown.flush (5 s by default) to drain, say goodbye and exit 0. SIGHUP re-reads the config: an invalid one
- * leaves the running relay as it is; a valid one replaces it, keeping the chat connections whose
- * config block did not change.
+ * shutdown.flush (5 s by default) to drain, say goodbye and exit 0. SIGHUP reopens the audit file and
+ * re-reads the config: an invalid one leaves the running relay as it is; a valid one replaces it,
+ * keeping the chat connections whose config block did not change.
  */
 async function runRelay(path: string | undefined, level: LogLevel | undefined, io: CliIo): Promise<number> {
   let loaded: LoadedConfig;
@@ -159,6 +159,8 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
   return new Promise<number>((resolve) => {
     let busy: Promise<void> = Promise.resolve();
     const reload = () => {
+      // Whatever becomes of the new config: logrotate sends SIGHUP after moving the audit file.
+      relay.reopenFiles();
       busy = busy.then(async () => {
         let next: LoadedConfig;
         try {

@@ -335,6 +335,11 @@ export class Relay {
     }
   }
 
+  /** Opens the files the relay appends to anew by their names (SIGHUP: logrotate moved them away). */
+  reopenFiles(): void {
+    this.audit.reopen();
+  }
+
   /**
    * Stops reading events first, then everything else; with `flushMs`, each closing backend first
    * gets that long to send what it still has queued (what is left is logged), then says goodbye
