@@ -31,7 +31,7 @@ import type { IrcChannel, IrcConfig } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
+import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from './backend.js';
 import { longestLineBytes, plainText, renderIrcLines, textBudget } from './irc-render.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 
@@ -58,8 +58,6 @@ export const CONNECT_TIMEOUT_MS = 30_000;
  * unidentified: servers answer in milliseconds, and a command waits for it.
  */
 export const WHOIS_TIMEOUT_MS = 5_000;
-/** Lines stamped this much before our JOIN by our own clock (the server's unknown) are history: clocks differ a little. */
-export const HISTORY_SKEW_MS = 5_000;
 /**
  * With echo-message, the wait for the echo of a line. Flood control holds our lines back about
  * a second each, and at most MAX_LINES_IN_FLIGHT are waiting, so this only runs out when the
@@ -244,7 +242,7 @@ export class IrcBackend implements ChatBackend {
   private readonly whoisUnderWay = new Map<string, Promise<string | undefined>>();
   /** When we joined each configured channel, by the server's clock where it tells: older lines there are history. */
   private readonly joinedAt = new Map<string, number>();
-  /** When this connection was welcomed, less HISTORY_SKEW_MS: older direct messages are history (a bouncer's playback). */
+  /** When this connection was welcomed, less REPLAY_SKEW_MS: older direct messages are history (a bouncer's playback). */
   private registeredAt = 0;
   /** Ends every WHOIS still waiting for its answer. */
   private readonly lookups = new Set<() => void>();
@@ -412,7 +410,7 @@ export class IrcBackend implements ChatBackend {
 
   private onRegistered(nick: string): void {
     this.registered = true;
-    this.registeredAt = this.clock.now() - HISTORY_SKEW_MS;
+    this.registeredAt = this.clock.now() - REPLAY_SKEW_MS;
     this.nick = nick;
     this.backoff.connected();
     this.logger.info('registered on the IRC server', { nick });
@@ -500,7 +498,7 @@ export class IrcBackend implements ChatBackend {
     if (!channel) return;
     this.joined.add(channel.name);
     // The server's time of our JOIN when it says (no clock skew), else ours with a margin.
-    this.joinedAt.set(channel.name, serverTime ?? this.clock.now() - HISTORY_SKEW_MS);
+    this.joinedAt.set(channel.name, serverTime ?? this.clock.now() - REPLAY_SKEW_MS);
     this.rejoinState(channel.name).backoff.connected();
     this.logger.info('joined', { channel: channel.name });
     this.updateReadiness();
