@@ -85,8 +85,9 @@ t.test('the listener cuts off clients that hold it: trickled headers, silence, t
   const silent = await rawConnection(short);
   // Both closed by the server (the test's own timeout is the bound, not a measured time).
   await Promise.all([trickle.closed, silent.closed]);
-  t.notMatch(trickle.state.received, /^HTTP\/1\.1 200/, 'no answer to an unfinished request');
-  t.equal(silent.state.received, '');
+  // Closed without a word, or with a 408, whichever of Node's timers comes first.
+  t.match(trickle.state.received, /^(HTTP\/1\.1 408 [^]*)?$/, 'no answer to an unfinished request');
+  t.match(silent.state.received, /^(HTTP\/1\.1 408 [^]*)?$/);
   t.equal((await get(short, '/healthz')).status, 200, 'the listener still answers');
 
   const capped = await start({ maxConnections: 3, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000 });
