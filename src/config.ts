@@ -112,6 +112,10 @@ export interface XmppConfig extends ChatConnectionConfig {
   /** The relay's nick in the rooms. */
   nick: string;
   rooms: XmppRoom[];
+  /** Rooms the relay creates admit only their members: `members`. */
+  membersOnly: boolean;
+  /** The bare JIDs of the xmpp: identities in access.users (filled from there, not a key of its own): a members-only room's members. */
+  members: string[];
 }
 
 export interface SlackConfig extends ChatConnectionConfig {
@@ -648,6 +652,7 @@ function configSchema(context: SchemaContext) {
     allow_plaintext: z.boolean({ error: expecting('true or false') }).default(false),
     nick: text('a room nick').prefault('icinga-relay'),
     rooms: nonEmptyList(xmppRoom, 'rooms'),
+    members_only: z.boolean({ error: expecting('true or false') }).default(false),
     ...connectionKeys(5, 1),
   })
     .superRefine((keys, ctx) => secretChoice(keys, 'password', ctx, true))
@@ -660,6 +665,8 @@ function configSchema(context: SchemaContext) {
         allowPlaintext: keys.allow_plaintext,
         nick: keys.nick,
         rooms: keys.rooms,
+        membersOnly: keys.members_only,
+        members: [],
         ...connection(keys),
       }),
     );
@@ -1033,6 +1040,10 @@ function configSchema(context: SchemaContext) {
         });
       }
     });
+  }).transform((config) => {
+    // Who may act is who may enter: a members-only room admits the XMPP identities access.users names.
+    if (config.chat.xmpp) config.chat.xmpp.members = Object.keys(config.access?.users ?? {}).filter((identity) => identity.startsWith('xmpp:')).map((identity) => identity.slice('xmpp:'.length));
+    return config;
   });
 }
 
