@@ -3,11 +3,14 @@
  * broken: swallowing lines, refusing them, never answering, forcing nick changes and parts.
  */
 import { createServer, Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import t, { type Test } from 'tap';
 import {
   alternativeNick,
   CONNECT_TIMEOUT_MS,
   ECHO_TIMEOUT_MS,
+  IrcBackend,
   MAX_BYTES_IN_FLIGHT,
   MAX_LINES_IN_FLIGHT,
   NICK_REGAIN_INTERVAL_MS,
@@ -17,9 +20,15 @@ import {
 } from '../../src/chat/irc.js';
 import { textBudget } from '../../src/chat/irc-render.js';
 import { DEFAULT_RETRY_MS } from '../../src/chat/outbox.js';
-import type { IrcConfig } from '../../src/config.js';
+import { SLOW_DOWN_WINDOW_MS } from '../../src/commands/budget.js';
+import { parseConfig, type IrcConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { Relay } from '../../src/relay.js';
 import { backendUnderTest, eventually, notice, testIrcConfig } from '../harness/irc-client.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+
+// For the memory test: a heap measured after a full collection, not whenever V8 last ran one.
+setFlagsFromString('--expose-gc');
 
 interface ScriptOptions {
   /** IRCv3 capabilities to offer and acknowledge. */
@@ -28,6 +37,8 @@ interface ScriptOptions {
   silent?: boolean;
   /** Keep the connection open after QUIT. */
   ignoreQuit?: boolean;
+  /** Answer every WHOIS: nobody logged in. */
+  answerWhois?: boolean;
 }
 
 interface ScriptedServer {
@@ -73,6 +84,7 @@ async function scriptedServer(t: Test, options: ScriptOptions = {}): Promise<Scr
         else if (line === 'CAP END') reply(`:irc.fake 001 ${nick} :Welcome`);
         else if (command === 'JOIN') reply(`:${nick}!relay@fake JOIN ${argument}`);
         else if (command === 'QUIT' && !options.ignoreQuit) socket.end();
+        else if (command === 'WHOIS' && options.answerWhois) reply(`:irc.fake 318 ${nick} ${argument} :End of /WHOIS list.`);
       }
     });
   });
@@ -440,4 +452,70 @@ t.test('WHOIS: one per nick at a time, side by side for different nicks, kept wh
   server.send(':alice_away!x@fake JOIN #ops');
   t.equal(await identityOfNext(':alice_away!x@fake PRIVMSG #ops :!status', () => whoisAnswer('alice_away')), undefined, 'after a QUIT, whoever has the nick is asked about');
   t.equal(whoisCount('alice_away'), 1);
+});
+
+t.test('50,000 distinct senders once each: memory and /metrics come back to where they were', async (t) => {
+  const server = await scriptedServer(t, { answerWhois: true });
+  const clock = new FakeClock();
+  // Quiet: a logger that kept lines would be what grows.
+  const logger = createLogger({ level: 'error', write: () => {} });
+  const backend = new IrcBackend(testIrcConfig(server.port, { rate: { burst: 1_000, perSecond: 100_000 }, queueSize: 1_000 }), { logger, clock, random: () => 0 });
+  const { config } = parseConfig(
+    `icinga:\n  url: https://127.0.0.1:1\n  username: relay\n  password: secret\nchat:\n  irc:\n    server: 127.0.0.1\n    port: ${server.port}\n    tls: false\n    channels: ['#ops']\n`,
+    { env: {} },
+  );
+  const relay = new Relay(config, { logger, clock, random: () => 0.5, backends: [backend] });
+  t.teardown(() => relay.stop());
+  await relay.start();
+  const gc = runInNewContext('gc') as () => void;
+  let senders = 0;
+  /** `count` new senders (nick, user and host of their own) write to the relay once each, in the channel or directly; resolves once all are answered. */
+  const strangers = async (count: number) => {
+    for (let done = 0; done < count; done += 1_000) {
+      const lines = [];
+      for (let index = 0; index < Math.min(1_000, count - done); index++, senders++) {
+        const id = senders;
+        lines.push(id % 2 === 0 ? `:s${id}!u${id}@h${id}.example PRIVMSG #ops :!whoami` : `:s${id}!u${id}@h${id}.example PRIVMSG relay :whoami`);
+      }
+      server.send(lines.join('\r\n'));
+      const whoisCount = () => server.received.filter((line) => line.startsWith('WHOIS ')).length;
+      await eventually(() => whoisCount() === lines.length, () => `WHOIS for all ${lines.length} senders, got ${whoisCount()}; last lines: ${server.received.slice(-3).join(' | ')}`);
+      // Replies leave through the outbox, paced on the test's clock.
+      for (let step = 0; backend.queueDepth > 0; step++) {
+        if (step > 1_000) throw new Error(`replies still queued: ${backend.queueDepth}`);
+        clock.advance(10);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      server.received.length = 0;
+    }
+  };
+  /** Once every budget has filled up again and one more sender came (budgets are tidied as senders come). */
+  const settled = async () => {
+    clock.advance(SLOW_DOWN_WINDOW_MS + 60_000);
+    await strangers(1);
+    // Several full collections, with turns of the event loop between them: one leaves garbage that finalizers free.
+    for (let round = 0; round < 4; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      gc();
+    }
+    return { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, metrics: await relay.metrics.registry.metrics() };
+  };
+  const MB = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+  await strangers(2_000);
+  const before = await settled();
+  let peakRss = 0;
+  for (let round = 0; round < 50; round++) {
+    await strangers(1_000);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  const after = await settled();
+  t.comment(
+    `50,000 senders: RSS ${MB(before.rss)} MB before, ${MB(peakRss)} MB at most during, ${MB(after.rss)} MB after; ` +
+      `heap after gc ${MB(before.heap)} -> ${MB(after.heap)} MB; /metrics ${before.metrics.length} -> ${after.metrics.length} bytes`,
+  );
+  t.ok(after.heap - before.heap < 3 * 2 ** 20, `the heap after gc is back within 3 MB (${MB(after.heap - before.heap)} MB more)`);
+  t.ok(after.metrics.length - before.metrics.length < 1_024, `/metrics is back within 1 KiB (${after.metrics.length - before.metrics.length} bytes more: counts have more digits)`);
+  t.notMatch(after.metrics, /s\d+|u\d+@|h\d+\.example/, 'no sender in any label');
+  t.ok(relay.commands.sendersTracked <= 2, `no budgets left but the last senders' (${relay.commands.sendersTracked})`);
 });
