@@ -17,11 +17,11 @@ import {
   QUIT_TIMEOUT_MS,
   REJOIN_DELAY_MS,
   WHOIS_TIMEOUT_MS,
-} from '../../src/chat/irc.js';
-import { textBudget } from '../../src/chat/irc-render.js';
+} from '../../src/chat/irc/backend.js';
+import { textBudget } from '../../src/chat/irc/render.js';
 import { DEFAULT_RETRY_MS } from '../../src/chat/outbox.js';
 import { SLOW_DOWN_WINDOW_MS } from '../../src/commands/budget.js';
-import { parseConfig, type IrcConfig } from '../../src/config.js';
+import { parseConfig, type IrcConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import { backendUnderTest, eventually, notice, testIrcConfig } from '../harness/irc-client.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { closestMatch, MAX_TYPOS } from '../src/closest-match.js';
+import { closestMatch, MAX_TYPOS } from '../../src/util/closest-match.js';
 
 t.test('close matches: a third of the letters wrong at most, case ignored', async (t) => {
   const hosts = ['web01', 'web02', 'db01', 'routeur-äöü'];

@@ -26,14 +26,14 @@ import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, type IrcMessage, type MessageEvent, type Transport, type TransportOptions, type WhoisEvent } from 'irc-framework';
-import { systemClock, type Clock, type Random, type TimerHandle } from '../clock.js';
-import type { IrcChannel, IrcConfig } from '../config.js';
-import { Backoff } from '../icinga/backoff.js';
-import type { Logger } from '../log.js';
-import type { RelayMessage } from '../message.js';
-import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from './backend.js';
-import { longestLineBytes, plainText, renderIrcLines, textBudget } from './irc-render.js';
-import { connectionOutbox, type Outbox } from './outbox.js';
+import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
+import { ircDestinations, type IrcChannel, type IrcConfig } from './config.js';
+import { Backoff } from '../../util/backoff.js';
+import type { Logger } from '../../log.js';
+import type { RelayMessage } from '../../message.js';
+import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from '../backend.js';
+import { longestLineBytes, plainText, renderIrcLines, textBudget } from './render.js';
+import { connectionOutbox, type Outbox } from '../outbox.js';
 
 export interface IrcBackendDependencies {
   logger: Logger;
@@ -258,7 +258,7 @@ export class IrcBackend implements ChatBackend {
     this.random = dependencies.random ?? Math.random;
     this.onLineWritten = dependencies.onLineWritten;
     this.nick = config.nick;
-    this.destinations = config.channels.map((channel) => DESTINATION_PREFIX + channel.name);
+    this.destinations = ircDestinations(config);
     this.backoff = new Backoff({ initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs }, this.clock, this.random);
     this.outbox = connectionOutbox(config, {
       bucketKey: () => 'connection',
@@ -674,18 +674,19 @@ export class IrcBackend implements ChatBackend {
 
   private onPrivmsg(event: MessageEvent): void {
     if (event.from_server) return;
+    const direct = this.isSelf(event.target);
+    const channel = direct ? undefined : this.configuredChannel(event.target);
+    // Checked first: a replay holds our own old lines too, which are no echo of what waits now.
+    if ((direct || channel) && this.isHistory(event, channel?.name)) {
+      this.logger.debug('ignored a replayed line', { from: event.nick, target: event.target, batch: event.batch?.type, time: event.time });
+      return;
+    }
     if (this.isSelf(event.nick)) {
       // Our own line, echoed back: delivered.
       this.oldestPendingTo(event.target)?.settle();
       return;
     }
-    const direct = this.isSelf(event.target);
-    const channel = direct ? undefined : this.configuredChannel(event.target);
     if (!direct && !channel) return;
-    if (this.isHistory(event, channel?.name)) {
-      this.logger.debug('ignored a replayed line', { from: event.nick, target: event.target, batch: event.batch?.type, time: event.time });
-      return;
-    }
     // Known without asking: from the account-tag, or from extended-join and account-notify.
     const known = this.client.network.cap.isEnabled('account-tag') ? (event.account ?? false) : this.accounts.get(this.client.caseLower(event.nick));
     const message: IncomingMessage = {

@@ -8,7 +8,7 @@
  * section is `verbatim`, so Slack does not turn a bare `@here`, `#channel` or URL in it into a
  * mention or a link either (without it, mrkdwn text is parsed for those).
  */
-import { withoutControls, type RelayMessage, type Severity } from '../message.js';
+import { withoutControls, type RelayMessage, type Severity } from '../../message.js';
 
 export const SEVERITY_EMOJI: Record<Severity, string> = {
   critical: ':red_circle:',
