@@ -15,6 +15,7 @@ import {
   MAX_LINES_IN_FLIGHT,
   NICK_REGAIN_INTERVAL_MS,
   QUIT_TIMEOUT_MS,
+  REGISTRATION_TIMEOUT_MS,
   REJOIN_DELAY_MS,
   WHOIS_TIMEOUT_MS,
 } from '../../src/chat/irc/backend.js';
@@ -351,6 +352,22 @@ t.test('close() cuts off a server that ignores QUIT; connect() and close() twice
   await closed;
   await backend.close();
   t.same(clock.pendingDelays(), [], 'no timers left');
+});
+
+t.test('a server that accepts and never welcomes us: the first attempt fails after a while and is retried', async (t) => {
+  const server = await scriptedServer(t, { silent: true });
+  const { backend, clock, logged } = setup(t, server);
+  const connected = backend.connect();
+  await server.waitFor(/^NICK relay$/);
+  clock.advance(CONNECT_TIMEOUT_MS);
+  t.same(clock.pendingDelays(), [REGISTRATION_TIMEOUT_MS - CONNECT_TIMEOUT_MS], 'connected over TCP: only the welcome is awaited');
+  clock.advance(REGISTRATION_TIMEOUT_MS - CONNECT_TIMEOUT_MS);
+  await connected;
+  await logged(new RegExp(`ERROR the IRC server did not welcome us; disconnecting .*waitedMs=${REGISTRATION_TIMEOUT_MS}`));
+  await eventually(() => clock.pendingDelays().length === 1, 'the reconnect');
+  t.same(clock.pendingDelays(), [1_000], 'a reconnect is scheduled');
+  clock.advance(1_000);
+  await eventually(() => server.connections() === 2, 'the second attempt');
 });
 
 t.test('a TLS handshake that never completes fails after a while and is retried', async (t) => {

@@ -54,6 +54,11 @@ export const NICKSERV_LOGIN_TIMEOUT_MS = 10_000;
 /** A TCP (and TLS) connect still not done after this has failed. */
 export const CONNECT_TIMEOUT_MS = 30_000;
 /**
+ * A connection the server has not welcomed (001) this long after it began has failed: a server
+ * that accepts and never answers would otherwise hold connect(), and with it the relay's start.
+ */
+export const REGISTRATION_TIMEOUT_MS = 2 * CONNECT_TIMEOUT_MS;
+/**
  * A WHOIS (identifying a sender without account-tag) unanswered after this leaves the sender
  * unidentified: servers answer in milliseconds, and a command waits for it.
  */
@@ -228,6 +233,7 @@ export class IrcBackend implements ChatBackend {
   private reconnectTimer: TimerHandle | undefined;
   private nickTimer: TimerHandle | undefined;
   private loginTimer: TimerHandle | undefined;
+  private registrationTimer: TimerHandle | undefined;
   /** Lines sent and not yet echoed back, oldest first: the server answers lines in the order it got them. */
   private readonly pendingLines: PendingLine[] = [];
   /**
@@ -340,6 +346,11 @@ export class IrcBackend implements ChatBackend {
       version: 'icinga-relay',
       transport: socketTransport({ ca, clock: this.clock }),
     });
+    this.registrationTimer = this.clock.setTimeout(() => {
+      this.registrationTimer = undefined;
+      this.logger.error('the IRC server did not welcome us; disconnecting', { host, port, waitedMs: REGISTRATION_TIMEOUT_MS });
+      this.client.connection.end(undefined, true);
+    }, REGISTRATION_TIMEOUT_MS);
   }
 
   private listen(): void {
@@ -409,6 +420,8 @@ export class IrcBackend implements ChatBackend {
   }
 
   private onRegistered(nick: string): void {
+    this.clock.clearTimeout(this.registrationTimer);
+    this.registrationTimer = undefined;
     this.registered = true;
     this.registeredAt = this.clock.now() - REPLAY_SKEW_MS;
     this.nick = nick;
@@ -585,6 +598,8 @@ export class IrcBackend implements ChatBackend {
     this.nickTimer = undefined;
     this.clock.clearTimeout(this.loginTimer);
     this.loginTimer = undefined;
+    this.clock.clearTimeout(this.registrationTimer);
+    this.registrationTimer = undefined;
     for (const rejoin of this.rejoins.values()) {
       this.clock.clearTimeout(rejoin.timer);
       rejoin.timer = undefined;
