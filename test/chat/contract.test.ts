@@ -70,6 +70,8 @@ async function xmpp(t: Test, clock: FakeClock): Promise<Subject> {
       allowPlaintext: true,
       nick: 'icinga-relay',
       rooms: [{ jid: ROOM }],
+      membersOnly: false,
+      members: [],
       rate: { burst: 100, perSecond: 100 },
       queueSize: 100,
       reconnect: { minMs: RECONNECT_MS, maxMs: RECONNECT_MS },
