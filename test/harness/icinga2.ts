@@ -17,7 +17,9 @@ import { stopChild, waitForExit } from './daemon.js';
 
 const run = promisify(execFile);
 
-export const ICINGA2_BIN = '/usr/sbin/icinga2';
+/** Debian's package on the host by default; ICINGA2_BIN names another, such as the 2.14 root's wrapper (test/harness/icinga2-root.sh). */
+export const DEFAULT_ICINGA2_BIN = '/usr/sbin/icinga2';
+export const ICINGA2_BIN = process.env.ICINGA2_BIN || DEFAULT_ICINGA2_BIN;
 
 export interface PasswordUser {
   username: string;
@@ -98,6 +100,7 @@ export async function freePort(): Promise<number> {
 
 export async function ensureIcinga2Installed(): Promise<void> {
   if (existsSync(ICINGA2_BIN)) return;
+  if (ICINGA2_BIN !== DEFAULT_ICINGA2_BIN) throw new Error(`ICINGA2_BIN names ${ICINGA2_BIN}, which does not exist (test/harness/icinga2-root.sh builds the 2.14 one)`);
   if (process.getuid?.() !== 0) {
     throw new Error(`${ICINGA2_BIN} is missing: install it as root with "apt-get install icinga2-bin"`);
   }
