@@ -90,6 +90,8 @@ export class Relay {
    * this one switches to the same URL (see the 'status' listener).
    */
   private readonly actionsConnection: IcingaConnection;
+  /** The chat commands' Icinga2 actions; what they did is checked again after each reconnect. */
+  private readonly actions: IcingaActions;
   /** Prometheus metrics, on this relay's own registry. */
   readonly metrics: RelayMetrics;
   /** The /healthz and /metrics listener, when the config has an http section. */
@@ -195,6 +197,8 @@ export class Relay {
       if (status.state === 'disconnected') this.silence.lost(status.reason);
       if (status.state !== 'connected') return;
       const downSince = this.streamWasUp ? this.silence.since : undefined;
+      // Icinga2 2.13 loses some of the actions it accepts around a reload.
+      if (this.streamWasUp) void this.actions.verifyRecent();
       this.streamWasUp = true;
       this.silence.found();
       void this.catchUp.run(downSince);
@@ -208,8 +212,9 @@ export class Relay {
     this.noise.retarget(deliver, onCount);
     const settings = config.commands ?? DEFAULT_COMMANDS;
     this.audit = new AuditLog({ file: settings.auditFile, logger: this.logger.child('audit'), clock });
+    this.actions = new IcingaActions(this.actionsConnection, clock, { random, logger: this.logger.child('commands') });
     this.commands = new Dispatcher({
-      actions: new IcingaActions(this.actionsConnection, clock),
+      actions: this.actions,
       access: new AccessControl(config.access ?? defaultAccess(COMMANDS), COMMANDS),
       registry: COMMANDS,
       settings,
@@ -305,15 +310,18 @@ export class Relay {
   async handleMessage(backend: ChatBackend, message: IncomingMessage): Promise<void> {
     // The backend knows the names it has now (a fallback nick, a mention); the config only what was asked for.
     const names = backend.addressNames?.(message.destination) ?? configuredNames(this.chat, backend.name);
-    const replies = await this.commands.dispatch(message, { backend: backend.name, names });
-    for (const reply of replies) {
-      try {
-        await backend.send(message.destination, reply);
-        this.metrics.messageSent(message.destination, true);
-      } catch (error) {
-        this.metrics.messageSent(message.destination, false);
-        this.logger.error('reply failed', { destination: message.destination, error });
-      }
+    const later = (reply: RelayMessage) => void this.sendReply(backend, message.destination, reply);
+    const replies = await this.commands.dispatch(message, { backend: backend.name, names }, later);
+    for (const reply of replies) await this.sendReply(backend, message.destination, reply);
+  }
+
+  private async sendReply(backend: ChatBackend, destination: string, reply: RelayMessage): Promise<void> {
+    try {
+      await backend.send(destination, reply);
+      this.metrics.messageSent(destination, true);
+    } catch (error) {
+      this.metrics.messageSent(destination, false);
+      this.logger.error('reply failed', { destination, error });
     }
   }
 

@@ -178,6 +178,8 @@ export interface FakeSetup {
   registry?: CommandRegistry;
   auditFile?: string;
   width?: number;
+  /** Real actions (against a fake Icinga2) instead of the recording fakes. */
+  actions?: IcingaActions;
 }
 
 // Tests of other things than the rate limit send more commands than a person would.
@@ -187,7 +189,9 @@ const UNLIMITED = { burst: 1000, perSecond: 1000 };
 export function dispatcherWithFakes(options: FakeSetup = {}) {
   const clock = new FakeClock();
   const logger = memoryLogger();
-  const { actions, calls } = fakeActions(options.answers);
+  const fakes = fakeActions(options.answers);
+  const { calls } = fakes;
+  const actions = options.actions ?? fakes.actions;
   const registry = options.registry ?? COMMANDS;
   const access = new AccessControl(
     { roles: builtInRoles(COMMANDS), users: { 'irc:alice': ['operator'], 'irc:bob': ['viewer'] }, everyone: ['viewer'], rooms: { 'irc:#closed': [] }, authors: {} },
