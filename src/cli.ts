@@ -156,6 +156,9 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
   await relay.start();
 
+  // The daemon runs until a signal stops it: while the event stream waits to reconnect, with no
+  // chat socket open (console only), nothing else would keep the process alive (it exited 13).
+  const alive = setInterval(() => {}, 1 << 30);
   return new Promise<number>((resolve) => {
     let busy: Promise<void> = Promise.resolve();
     const reload = () => {
@@ -181,12 +184,11 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
       process.off('SIGHUP', reload);
       busy = busy.then(async () => {
         logger.info('stopping', { signal });
-        // The clock's timers do not keep the process alive: this does, while the queues drain.
-        const keepAlive = setInterval(() => {}, 1_000);
+        // `alive` keeps the process up while the queues drain.
         try {
           await relay.stop({ flushMs: relay.shutdownFlushMs });
         } finally {
-          clearInterval(keepAlive);
+          clearInterval(alive);
         }
         resolve(0);
       });

@@ -58,6 +58,7 @@ export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSet
   const { auth } = icinga;
   return {
     caPem: icinga.ca,
+    files: { ca: icinga.caFile, ...(auth.kind === 'certificate' && { cert: auth.certFile, key: auth.keyFile }) },
     requestTimeoutMs: icinga.requestTimeoutMs,
     auth:
       auth.kind === 'password'
@@ -168,7 +169,11 @@ export class Relay {
     // Events in a reconnect gap are lost for good, Object* ones included: re-read everything.
     this.stream.on('status', (status) => {
       // Actions and the object cache use the master the stream reached (HA failover).
-      if (status.state === 'connected') this.actionsConnection.use(status.url);
+      if (status.state === 'connected') {
+        this.actionsConnection.use(status.url);
+        // The stream re-read a renewed CA or client certificate before it reconnected: so do actions.
+        this.refreshTls(this.actionsConnection, 'commands');
+      }
       if (status.state === 'connected') void this.objects?.load();
     });
 
@@ -234,6 +239,15 @@ export class Relay {
     this.health = config.http
       ? new HealthServer({ ...config.http, sources: this.healthSources(), metrics: this.metrics, logger: this.logger.child('http') })
       : undefined;
+  }
+
+  private refreshTls(connection: IcingaConnection, user: string): void {
+    try {
+      const changed = connection.refreshTls();
+      if (changed.length > 0) this.logger.info('re-read renewed TLS files', { for: user, files: changed.join(',') });
+    } catch (error) {
+      this.logger.error('cannot use the renewed TLS files, keeping the ones in use', { for: user, error });
+    }
   }
 
   // ---------------------------------------------------------------- health and metrics (src/health.ts)
