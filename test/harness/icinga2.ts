@@ -50,7 +50,7 @@ export interface Icinga2Instance {
     full: PasswordUser;
     /** permissions: events/* and objects/query/* only (no status/query: the probe gets 404) */
     restricted: PasswordUser;
-    /** what the README tells operators to give the relay: events/*, status/query, objects/query/*, the chat commands' actions/* */
+    /** what the README tells operators to give the relay: events/*, status/query, objects/query/*, the chat commands' actions/*, filter-expression */
     relay: PasswordUser;
     /** authenticates with a client certificate (CN relay-cert), permissions ["*"] */
     cert: { username: string; certFile: string; keyFile: string };
@@ -166,7 +166,7 @@ object ApiUser "${users.restricted.username}" {
 object ApiUser "${users.relay.username}" {
   password = "${users.relay.password}"
   permissions = [ "events/*", "status/query", "objects/query/*", "actions/acknowledge-problem", "actions/remove-acknowledgement",
-    "actions/add-comment", "actions/schedule-downtime", "actions/remove-downtime", "actions/reschedule-check" ]
+    "actions/add-comment", "actions/schedule-downtime", "actions/remove-downtime", "actions/reschedule-check", "filter-expression" ]
 }
 object ApiUser "${users.cert.username}" {
   client_cn = "${users.cert.username}"
