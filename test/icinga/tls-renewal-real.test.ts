@@ -5,11 +5,12 @@
  * file holds the new CA, the next reconnect uses it; and a SIGHUP of the relay picks a renewed
  * file up at once.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { makeCertificates, startIcinga2, type Icinga2Instance } from '../harness/icinga2.js';
-import { watchProcess, type WatchedProcess } from '../helpers/process.js';
+import { relayProcesses } from '../helpers/process.js';
+import { relayConfigFile } from '../commands/helpers.js';
 
 /** A new CA and server certificate for the daemon, which it loads on its next reload (sent here). */
 async function renewDaemonCertificates(icinga: Icinga2Instance, name: string): Promise<string> {
@@ -22,27 +23,8 @@ async function renewDaemonCertificates(icinga: Icinga2Instance, name: string): P
   return join(dir, 'ca.crt');
 }
 
-function relayConfigFile(icinga: Icinga2Instance, caFile: string, reconnect: string): string {
-  const passwordFile = join(icinga.dir, 'relay-password');
-  writeFileSync(passwordFile, icinga.users.relay.password + '\n', { mode: 0o600 });
-  const configFile = join(icinga.dir, 'relay.yml');
-  writeFileSync(
-    configFile,
-    [
-      'icinga:',
-      `  url: ${icinga.url}`,
-      `  ca_file: ${caFile}`,
-      `  username: ${icinga.users.relay.username}`,
-      `  password_file: ${passwordFile}`,
-      `  reconnect: ${reconnect}`,
-      'chat:',
-      '  console:',
-      '    timestamps: never',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  return configFile;
+function configFile(icinga: Icinga2Instance, caFile: string, reconnect: string): string {
+  return relayConfigFile(icinga, [`  ca_file: ${caFile}`, `  reconnect: ${reconnect}`], ['chat:', '  console:', '    timestamps: never']);
 }
 
 t.test('a renewed CA: refused with the old one, used on the next reconnect, and at once on SIGHUP', async (t) => {
@@ -52,11 +34,7 @@ t.test('a renewed CA: refused with the old one, used on the next reconnect, and 
   mkdirSync(relayDir);
   const caFile = join(relayDir, 'ca.crt');
   copyFileSync(icinga.caFile, caFile);
-  const configFile = relayConfigFile(icinga, caFile, '{ min: 1s, max: 2s }');
-  const relay: WatchedProcess = watchProcess(process.execPath, ['dist/src/cli.js', '--config', configFile], { PATH: process.env.PATH });
-  t.teardown(() => {
-    if (relay.child.exitCode === null && relay.child.signalCode === null) relay.child.kill('SIGKILL');
-  });
+  const relay = relayProcesses(t, configFile(icinga, caFile, '{ min: 1s, max: 2s }'))();
   await relay.waitFor('stderr', /event stream connected/, 20_000);
 
   // The daemon's CA is renewed; the relay's file still holds the old one.
@@ -72,7 +50,7 @@ t.test('a renewed CA: refused with the old one, used on the next reconnect, and 
   t.pass('the next reconnect used the new CA, no restart');
 
   // A long reconnect delay from now on: only the SIGHUP can bring the stream back soon.
-  relayConfigFile(icinga, caFile, '{ min: 5m, max: 5m }');
+  configFile(icinga, caFile, '{ min: 5m, max: 5m }');
   from = relay.stderr.length;
   relay.child.kill('SIGHUP');
   await relay.waitFor('stderr', /event stream connected/, 30_000, from);
