@@ -110,6 +110,18 @@ t.test('200, then Icinga2 shows nothing: after the reconnect the comment is foun
   answering(t, []);
 });
 
+t.test('a check that cannot be made is said so, not taken for done', async (t) => {
+  const { told, forAlice, actions, logger } = setup();
+  answering(t, [added('web01!http!c9'), { status: 500, body: { error: 500, status: 'boom' } }]);
+  t.same(await forAlice.addComment(http, 'alice', 'disk swap'), { ok: true, value: undefined });
+  await actions.verifyRecent();
+  t.same(told, ['Icinga2 reloaded; the relay could not check that it still has the comment on web01!http: Icinga2 could not list comments: HTTP 500: boom']);
+  t.ok(logger.lines.some((line) => /cannot check an action after Icinga2 reconnected/.test(line)));
+  answering(t, []);
+  await actions.verifyRecent();
+  t.equal(requests.length, 0, 'told once: not checked again');
+});
+
 t.test('acknowledgements and downtimes lost the same way; one not needed any more is said so; what the relay removed itself is not brought back', async (t) => {
   const { told, forAlice, actions } = setup();
   const ackOptions = { author: 'alice', comment: 'on it', sticky: false, notify: false, persistent: false };
