@@ -10,8 +10,6 @@ declare -A binary_of=(
   [atheme-services]=/usr/bin/atheme-services
   [prosody]=/usr/bin/prosody
   [systemd]=/usr/bin/systemd-analyze
-  # Builds the Icinga2 2.14 root (icinga2-root.sh).
-  [debootstrap]=/usr/sbin/debootstrap
 )
 missing=()
 for package in "${!binary_of[@]}"; do
