@@ -28,7 +28,7 @@ import type { Logger } from '../log.js';
 import type { ApiResponse, IcingaConnection } from './connection.js';
 import { bodyExcerpt, describeFailure, describeHttpFailure } from './errors.js';
 import { RecentActions, type RecentAction } from './recent-actions.js';
-import { RELOAD_RETRY_MS, retryDuringReload, type Attempt } from './reload-retry.js';
+import { REFUSED_RETRY_MS, RELOAD_RETRY_MS, retryDuringReload, type Attempt } from './reload-retry.js';
 
 export type FailureKind = 'not-found' | 'conflict' | 'forbidden' | 'unreachable' | 'invalid';
 
@@ -271,9 +271,9 @@ export class IcingaActions {
     const answer = await retryDuringReload(() => this.attempt(method, path, body), {
       clock: this.clock,
       random: this.options.random ?? Math.random,
-      onRetry: (reason) => {
+      onRetry: (reason, budgetMs) => {
         this.options.logger?.info('Icinga2 is reloading, retrying', { path, reason });
-        if (!this.toldRetry) this.tell(`${reason} (it does while reloading): the relay retries for up to ${RELOAD_RETRY_MS / 1000} s`);
+        if (!this.toldRetry) this.tell(`${reason} (it does while reloading): the relay retries for up to ${budgetMs / 1000} s`);
         this.toldRetry = true;
       },
     });
@@ -301,12 +301,16 @@ export class IcingaActions {
       if (answer.status !== 503) return { done: answer };
       // Actions answer {"results":[{"code":503,"status":"Icinga is reloading."}]}, object requests {"error":503,"status":...}.
       const reason = resultsOf(answer.body)[0]?.status || bodyExcerpt(answer.text);
-      return { retry: `Icinga2 answered "${reason}"`, giveUp: failure('unreachable', `Icinga2 still answered "${reason}" after ${RELOAD_RETRY_MS / 1000} s of retries`) };
+      return {
+        retry: `Icinga2 answered "${reason}"`,
+        giveUp: failure('unreachable', `Icinga2 still answered "${reason}" after ${RELOAD_RETRY_MS / 1000} s of retries`),
+        budgetMs: RELOAD_RETRY_MS,
+      };
     } catch (error) {
       const described = describeFailure(error, this.connection.authMethod);
       const gone = failure('unreachable', `cannot reach Icinga2: ${described.message}`);
       const retry = `Icinga2 ${described.kind === 'refused' ? 'refused' : 'dropped'} the connection`;
-      return described.kind === 'refused' || described.kind === 'network' ? { retry, giveUp: gone } : { done: gone };
+      return described.kind === 'refused' || described.kind === 'network' ? { retry, giveUp: gone, budgetMs: REFUSED_RETRY_MS } : { done: gone };
     }
   }
 
