@@ -20,8 +20,8 @@
  * - While Icinga2 reloads, requests are sent again (src/icinga/reload-retry.ts), and what was
  *   reported done is checked again after the reload (src/icinga/recent-actions.ts).
  */
-import type { Checkable } from '../../formatters/common.js';
-import { asNumber, asRecord, asText, firstLine, oneLine, serviceScaleStateName, type StateType, stateTypeName } from '../../formatters/common.js';
+import { serviceScaleStateName, stateTypeName, type Checkable, type StateType } from './checkables.js';
+import { asNumber, asRecord, asText, firstLine, oneLine } from '../util/values.js';
 import { systemClock, type Clock, type Random } from '../clock.js';
 import { patternMatcher } from '../glob.js';
 import type { Logger } from '../log.js';

@@ -7,7 +7,7 @@
  * should hear so soon); whoever waits is told once.
  */
 import type { Clock, Random } from '../clock.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../util/backoff.js';
 
 export const RELOAD_RETRY_MS = 30_000;
 export const REFUSED_RETRY_MS = 10_000;
