@@ -9,7 +9,8 @@ import t from 'tap';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import { startIcinga2 } from '../harness/icinga2.js';
-import { chat, FakeChatBackend, relayConfig, waitUntil } from './helpers.js';
+import { chat, relayConfig, waitUntil } from './helpers.js';
+import { FakeBackend } from '../helpers/fake-backend.js';
 
 const COMMANDS = 6;
 const TYPING_GAP_MS = 300;
@@ -17,7 +18,7 @@ const TYPING_GAP_MS = 300;
 t.test('comments typed right after a SIGHUP all end up in Icinga2, and the replies say so', async (t) => {
   const icinga = await startIcinga2();
   t.teardown(() => icinga.destroy());
-  const backend = new FakeChatBackend('irc', ['irc:#ops']);
+  const backend = new FakeBackend('irc', ['irc:#ops']);
   const logger = memoryLogger();
   const relay = new Relay(
     relayConfig(icinga, 'commands:\n  rate: { burst: 1000, per_second: 1000 }\naccess:\n  users:\n    "irc:alice": [operator]\n'),
