@@ -52,6 +52,11 @@ grep -q '^ExecStart=.*/usr/lib/icinga-relay/dist/src/cli.js' "$stage/usr/lib/sys
 install -d -m 0750 "$stage/etc/icinga-relay" "$stage/var/lib/icinga-relay"
 install -m 0640 config.example.yml "$stage/etc/icinga-relay/config.yml"
 
+# For the admin to hand on: the Slack app manifest, the Grafana dashboard, the Prometheus rules.
+share=$stage/usr/share/icinga-relay
+install -d "$share"
+install -m 0644 slack-app-manifest.yml dashboards/icinga-relay.grafana.json dashboards/icinga-relay.rules.yml "$share/"
+
 doc=$stage/usr/share/doc/icinga-relay
 install -d "$doc"
 install -m 0644 packaging/deb/copyright "$doc/copyright"

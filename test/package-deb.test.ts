@@ -39,6 +39,7 @@ t.test('the package holds the relay, its production modules and no tests or fixt
   const paths = contents.split('\n').filter(Boolean).map((line) => line.split(/\s+/).slice(5).join(' ').replace(/^\./, ''));
   t.ok(paths.includes('/usr/lib/icinga-relay/dist/src/cli.js'));
   t.ok(paths.includes('/usr/lib/icinga-relay/node_modules/undici/package.json'), 'a production dependency');
+  for (const shared of ['slack-app-manifest.yml', 'icinga-relay.grafana.json', 'icinga-relay.rules.yml']) t.ok(paths.includes(`/usr/share/icinga-relay/${shared}`), shared);
   t.notOk(paths.some((path) => path.includes('/node_modules/tap/') || path.includes('/node_modules/typescript/')), 'no dev dependencies');
   t.same(paths.filter((path) => /\/(dist\/test|fixtures)\//.test(path)), [], 'no tests or fixtures');
   t.equal((await run('dpkg-deb', ['--info', deb, 'conffiles'])).stdout, '/etc/icinga-relay/config.yml\n');

@@ -12,6 +12,7 @@ declare -A binary_of=(
   [systemd]=/usr/bin/systemd-analyze
   [debootstrap]=/usr/sbin/debootstrap
   [lintian]=/usr/bin/lintian
+  [prometheus]=/usr/bin/promtool
 )
 missing=()
 for package in "${!binary_of[@]}"; do
