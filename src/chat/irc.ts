@@ -628,18 +628,19 @@ export class IrcBackend implements ChatBackend {
 
   private onPrivmsg(event: MessageEvent): void {
     if (event.from_server) return;
+    const direct = this.isSelf(event.target);
+    const channel = direct ? undefined : this.configuredChannel(event.target);
+    // Checked first: a replay holds our own old lines too, which are no echo of what waits now.
+    if ((direct || channel) && this.isHistory(event, channel?.name)) {
+      this.logger.debug('ignored a replayed line', { from: event.nick, target: event.target, batch: event.batch?.type, time: event.time });
+      return;
+    }
     if (this.isSelf(event.nick)) {
       // Our own line, echoed back: delivered.
       this.oldestPendingTo(event.target)?.settle();
       return;
     }
-    const direct = this.isSelf(event.target);
-    const channel = direct ? undefined : this.configuredChannel(event.target);
     if (!direct && !channel) return;
-    if (this.isHistory(event, channel?.name)) {
-      this.logger.debug('ignored a replayed line', { from: event.nick, target: event.target, batch: event.batch?.type, time: event.time });
-      return;
-    }
     // Known without asking: from the account-tag, or from extended-join and account-notify.
     const known = this.client.network.cap.isEnabled('account-tag') ? (event.account ?? false) : this.accounts.get(this.client.caseLower(event.nick));
     const message: IncomingMessage = {
