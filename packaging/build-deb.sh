@@ -50,12 +50,17 @@ sed 's|/opt/icinga-relay/dist/src/cli.js|/usr/lib/icinga-relay/dist/src/cli.js|'
 grep -q '^ExecStart=.*/usr/lib/icinga-relay/dist/src/cli.js' "$stage/usr/lib/systemd/system/icinga-relay.service"
 
 install -d -m 0750 "$stage/etc/icinga-relay" "$stage/var/lib/icinga-relay"
-install -m 0640 config.example.yml "$stage/etc/icinga-relay/config.yml"
+# The editor finds the schema where the package puts it.
+sed '1s|^# yaml-language-server: \$schema=./config.schema.json$|# yaml-language-server: $schema=/usr/share/icinga-relay/config.schema.json|' config.example.yml \
+  > "$stage/etc/icinga-relay/config.yml"
+chmod 0640 "$stage/etc/icinga-relay/config.yml"
+grep -q '^# yaml-language-server: \$schema=/usr/share/icinga-relay/config.schema.json$' "$stage/etc/icinga-relay/config.yml"
 
-# For the admin to hand on: the Slack app manifest, the Grafana dashboard, the Prometheus rules.
+# For the admin's editor and to hand on: the config schema, the Slack app manifest, the Grafana
+# dashboard, the Prometheus rules.
 share=$stage/usr/share/icinga-relay
 install -d "$share"
-install -m 0644 slack-app-manifest.yml dashboards/icinga-relay.grafana.json dashboards/icinga-relay.rules.yml "$share/"
+install -m 0644 config.schema.json slack-app-manifest.yml dashboards/icinga-relay.grafana.json dashboards/icinga-relay.rules.yml "$share/"
 
 doc=$stage/usr/share/doc/icinga-relay
 install -d "$doc"

@@ -39,7 +39,7 @@ t.test('the package holds the relay, its production modules and no tests or fixt
   const paths = contents.split('\n').filter(Boolean).map((line) => line.split(/\s+/).slice(5).join(' ').replace(/^\./, ''));
   t.ok(paths.includes('/usr/lib/icinga-relay/dist/src/cli.js'));
   t.ok(paths.includes('/usr/lib/icinga-relay/node_modules/undici/package.json'), 'a production dependency');
-  for (const shared of ['slack-app-manifest.yml', 'icinga-relay.grafana.json', 'icinga-relay.rules.yml']) t.ok(paths.includes(`/usr/share/icinga-relay/${shared}`), shared);
+  for (const shared of ['config.schema.json', 'slack-app-manifest.yml', 'icinga-relay.grafana.json', 'icinga-relay.rules.yml']) t.ok(paths.includes(`/usr/share/icinga-relay/${shared}`), shared);
   t.notOk(paths.some((path) => path.includes('/node_modules/tap/') || path.includes('/node_modules/typescript/')), 'no dev dependencies');
   t.same(paths.filter((path) => /\/(dist\/test|fixtures)\//.test(path)), [], 'no tests or fixtures');
   t.equal((await run('dpkg-deb', ['--info', deb, 'conffiles'])).stdout, '/etc/icinga-relay/config.yml\n');
@@ -70,6 +70,7 @@ t.test('installs into Debian 13 with its nodejs and runs', async (t) => {
   // The README's next steps: the Icinga2 CA next to the config, the password from the environment.
   await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(work, 'ca.key'), '-out', join(root, 'etc/icinga-relay/icinga-ca.crt'), '-subj', '/CN=Icinga CA', '-days', '1']);
   const check = await inRoot(['runuser', '-u', 'icinga-relay', '--', 'icinga-relay', 'check-config', '/etc/icinga-relay/config.yml'], { ICINGA_RELAY_PASSWORD: 'secret' });
+  t.equal(readFileSync(join(root, 'etc/icinga-relay/config.yml'), 'utf8').split('\n', 1)[0], '# yaml-language-server: $schema=/usr/share/icinga-relay/config.schema.json', 'the editor finds the installed schema');
   t.match(check.stdout, /^\/etc\/icinga-relay\/config\.yml: OK \(Icinga2 https:\/\/icinga\.example\.org:5665;/, 'the shipped config checks, as the relay user');
   const failed = await inRoot(['icinga-relay', 'check-config', '/etc/icinga-relay/config.yml']).catch((error: { code: number; stderr: string }) => error);
   t.match(failed, { code: 2, stderr: /ICINGA_RELAY_PASSWORD is not set/ }, 'and names what is missing');

@@ -36,7 +36,7 @@ t.test('the tarball holds the built relay and nothing of the tests', async (t) =
   const files = manifest.files.map((file) => file.path);
   t.ok(files.includes('dist/src/cli.js'), 'prepack built the relay');
   t.ok(files.includes('dist/formatters/index.js'));
-  for (const shipped of ['config.example.yml', 'slack-app-manifest.yml', 'dashboards/icinga-relay.grafana.json', 'dashboards/icinga-relay.rules.yml']) t.ok(files.includes(shipped), shipped);
+  for (const shipped of ['config.example.yml', 'config.schema.json', 'slack-app-manifest.yml', 'dashboards/icinga-relay.grafana.json', 'dashboards/icinga-relay.rules.yml']) t.ok(files.includes(shipped), shipped);
   t.same(files.filter((path) => /^(test|fixtures|src|formatters)\/|^dist\/test\/|\.(ts|map)$/.test(path)), [], 'no tests, fixtures, sources or source maps');
 });
 
