@@ -23,6 +23,7 @@ import { IcingaConnection } from './icinga/connection.js';
 import { checkPermissions, relayPermissions } from './icinga/permissions.js';
 import { connectionSettings, Relay } from './relay.js';
 import { createRouter } from './router.js';
+import { testDestinations } from './test-destinations.js';
 import type { Templates } from './templates.js';
 
 export interface CliIo {
@@ -38,6 +39,11 @@ const USAGE = `Usage:
                                                      --connect also logs in to each Icinga2 URL
                                                      and names any permission the API user lacks
                                                      (exit 1)
+  icinga-relay test [--config FILE] [DESTINATION...]
+                                                     connect like the relay and send one test
+                                                     message to each destination (or the named
+                                                     ones): a line each, delivered or why not;
+                                                     exit 1 if any was not
   icinga-relay format [FILE] [--config FILE] [--width N] [--soft-states]
                                                      print recorded NDJSON events (FILE or stdin)
                                                      as the relay would relay them: the event
@@ -108,6 +114,22 @@ async function checkIcingaAccess(icinga: LoadedConfig['config']['icinga'], io: C
     }
   }
   return failed ? 1 : 0;
+}
+
+/** How long `test` gives a backend to connect and deliver each message. */
+const TEST_TIMEOUT_MS = 20_000;
+
+async function testCommand(path: string | undefined, destinations: string[], io: CliIo): Promise<number> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = readConfig(path, io.env);
+  } catch (error) {
+    io.stderr.write(configErrorText(error) + '\n');
+    return 2;
+  }
+  const results = await testDestinations(loaded.config.chat, { destinations, secrets: loaded.secrets, timeoutMs: TEST_TIMEOUT_MS });
+  for (const { destination, delivered, reason } of results) io.stdout.write(delivered ? `${destination}: delivered\n` : `${destination}: not delivered: ${reason}\n`);
+  return results.every((result) => result.delivered) ? 0 : 1;
 }
 
 interface FormatSettings {
@@ -259,6 +281,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [command, argument, ...extra] = positionals;
+  if (command === 'test') return testCommand(values.config ?? io.env.ICINGA_RELAY_CONFIG, positionals.slice(1), io);
   if (extra.length > 0 || (command === undefined && argument !== undefined)) {
     io.stderr.write(`unexpected arguments: ${positionals.join(' ')}\n${USAGE}`);
     return 2;

@@ -25,7 +25,8 @@ const file = (name: string, text: string) => {
 t.test('--help and --version', async (t) => {
   const help = await run(['--help']);
   t.equal(help.code, 0);
-  t.match(help.out, /icinga-relay check-config FILE/);
+  t.match(help.out, /icinga-relay check-config \[--connect\] FILE/);
+  t.match(help.out, /icinga-relay test \[--config FILE\] \[DESTINATION...\]/);
   const version = await run(['--version']);
   t.equal(version.out, `icinga-relay ${packageVersion()}\n`);
   t.match(packageVersion(), /^\d+\.\d+\.\d+/);
