@@ -96,3 +96,10 @@ t.test('run without a usable config explains what is missing', async (t) => {
   t.match(result.err, /environment variable ICINGA_RELAY_URL is not set/);
   t.match(result.err, /embedded default needs the variables/);
 });
+
+t.test('test: a destination the config does not have is named, and fails the run', async (t) => {
+  const config = file('test.yml', 'icinga:\n  url: https://127.0.0.1:1\n  username: relay\n  password: p\nchat:\n  console: {}\n');
+  const result = await run(['test', '--config', config, 'irc:#nope'], '', {});
+  t.equal(result.code, 1);
+  t.equal(result.out, 'irc:#nope: not delivered: not a destination the chat section configures (console)\n');
+});
