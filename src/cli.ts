@@ -209,6 +209,9 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
   let relay = await Relay.create(loaded.config, { logger });
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
 
+  // The daemon runs until a signal stops it: while the event stream waits to reconnect, with no
+  // chat socket open (console only), nothing else would keep the process alive (it exited 13).
+  const alive = setInterval(() => {}, 1 << 30);
   return new Promise<number>((resolve) => {
     // Signals are handled from here on: a chat server that never answers can hold start() forever.
     let busy: Promise<void> = relay.start();
@@ -244,6 +247,7 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
       const stopped = busy.then(() => relay.stop({ flushMs: relay.shutdownFlushMs })).then(() => 'stopped' as const);
       void Promise.race([stopped, late]).then((outcome) => {
         clearTimeout(deadline);
+        clearInterval(alive);
         if (outcome === 'late') logger.warn('stopping took longer than shutdown.flush and the goodbyes allow; exiting with connections still open', { deadlineMs });
         resolve(0);
       });
