@@ -154,10 +154,15 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
   let logger = makeLogger(loaded);
   let relay = await Relay.create(loaded.config, { logger });
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
-  await relay.start();
 
   return new Promise<number>((resolve) => {
+    // Not waited for: the signals below must work while a chat server is still being reached
+    // (start() resolves only when every backend's first attempt is over).
     let busy: Promise<void> = Promise.resolve();
+    relay.start().catch((error: unknown) => {
+      logger.error('could not start', { error });
+      busy = busy.then(() => relay.stop()).then(() => resolve(1));
+    });
     const reload = () => {
       busy = busy.then(async () => {
         let next: LoadedConfig;

@@ -252,19 +252,25 @@ export class Relay {
     return this.clock.now() / 1000 - message.timestamp;
   }
 
-  /** Connects every backend (one failing does not stop the others), then starts reading events. */
+  /**
+   * Starts reading events and connects every backend, each on its own: a backend that cannot
+   * connect holds up neither the stream nor the others (their messages wait in their queues).
+   * Resolves once each backend's first attempt is over, connected or not.
+   */
   async start(): Promise<void> {
     this.audit.open();
+    this.silence.start();
+    if (this.health) this.healthPort = await this.health.start();
+    // SIGTERM while the listener was starting.
+    if (this.stopped) return;
+    this.stream.start();
     await Promise.all(
       this.backends
         .filter((backend) => !this.alreadyConnected.has(backend))
         .map((backend) =>
-        backend.connect().catch((error: unknown) => this.logger.error('chat backend failed to connect', { backend: backend.name, error })),
-      ),
+          backend.connect().catch((error: unknown) => this.logger.error('chat backend failed to connect', { backend: backend.name, error })),
+        ),
     );
-    this.silence.start();
-    if (this.health) this.healthPort = await this.health.start();
-    this.stream.start();
   }
 
   handleEvent(event: IcingaEvent): void {

@@ -53,6 +53,15 @@ export const NICK_REGAIN_INTERVAL_MS = 60_000;
 export const NICKSERV_LOGIN_TIMEOUT_MS = 10_000;
 /** A TCP (and TLS) connect still not done after this has failed. */
 export const CONNECT_TIMEOUT_MS = 30_000;
+/**
+ * A TLS handshake still not done this long after the TCP connect has failed. A plain-text IRC
+ * server answers a ClientHello with nothing at all (InspIRCd waits for a line), so without this
+ * a wrong `tls: true` would look like a slow network for the whole CONNECT_TIMEOUT_MS.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 5_000;
+/** OpenSSL's errors when the other end does not speak TLS: it sent plain text where a TLS record should be. */
+const NOT_TLS_ERRORS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST', 'ERR_SSL_UNKNOWN_PROTOCOL']);
+const NOT_TLS_HINT = 'is this port TLS? (set tls: false for a plain-text port, usually 6667)';
 /** A WHOIS (identifying a sender without account-tag) unanswered after this leaves the sender unidentified. */
 export const WHOIS_TIMEOUT_MS = 10_000;
 /**
@@ -138,14 +147,23 @@ class SocketTransport extends EventEmitter implements Transport {
       () => socket.destroy(new Error(`no connection to ${host}:${port} within ${CONNECT_TIMEOUT_MS / 1000} s`)),
       CONNECT_TIMEOUT_MS,
     );
+    if (tls) {
+      socket.once('connect', () => {
+        this.settings.clock.clearTimeout(this.connectTimer);
+        this.connectTimer = this.settings.clock.setTimeout(
+          () => socket.destroy(new Error(`no TLS handshake from ${host}:${port} within ${TLS_HANDSHAKE_TIMEOUT_MS / 1000} s: ${NOT_TLS_HINT}`)),
+          TLS_HANDSHAKE_TIMEOUT_MS,
+        );
+      });
+    }
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       this.settings.clock.clearTimeout(this.connectTimer);
       this.open = true;
       this.emit('open');
     });
     socket.on('data', (chunk: string) => this.receive(chunk));
-    socket.on('error', (error) => {
-      this.error = error;
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.error = tls && error.code !== undefined && NOT_TLS_ERRORS.has(error.code) ? new Error(`${error.message}: ${NOT_TLS_HINT}`) : error;
     });
     socket.once('close', () => {
       this.settings.clock.clearTimeout(this.connectTimer);

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { IrcBackend, NICK_REGAIN_INTERVAL_MS, NICKSERV_LOGIN_TIMEOUT_MS, REJOIN_DELAY_MS } from '../../src/chat/irc.js';
+import { CONNECT_TIMEOUT_MS, IrcBackend, NICK_REGAIN_INTERVAL_MS, NICKSERV_LOGIN_TIMEOUT_MS, REJOIN_DELAY_MS, TLS_HANDSHAKE_TIMEOUT_MS } from '../../src/chat/irc.js';
 import { parseConfig } from '../../src/config.js';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
@@ -84,6 +84,22 @@ t.test('an unverifiable certificate or a failed SASL login keeps the relay out, 
   await wrongPassword.backend.connect();
   await wrongPassword.logged(/ERROR SASL login failed; disconnecting .*account=relay/);
   await wrongPassword.logged(/reconnecting to the IRC server later/);
+});
+
+t.test('tls: true against a plain-text port fails after the TLS handshake timeout, saying to check the port, not after the 30 s connect timeout', async (t) => {
+  const server = await ircd(t);
+  const clock = new FakeClock();
+  const plain = backendUnderTest(t, testIrcConfig(server.port, { tls: true }), clock);
+  const connected = plain.backend.connect();
+  // InspIRCd answers a ClientHello with silence: only the handshake timer, started at the TCP connect, ends the wait.
+  await eventually(() => clock.pendingDelays().includes(TLS_HANDSHAKE_TIMEOUT_MS), 'the TCP connect, then the handshake timer');
+  clock.advance(TLS_HANDSHAKE_TIMEOUT_MS);
+  await connected;
+  await plain.logged(
+    new RegExp(`ERROR could not connect to the IRC server .*error="no TLS handshake from 127.0.0.1:${server.port} within 5 s: is this port TLS\\? \\(set tls: false for a plain-text port`),
+  );
+  await plain.logged(/reconnecting to the IRC server later .*inMs=1000/);
+  t.ok(TLS_HANDSHAKE_TIMEOUT_MS < CONNECT_TIMEOUT_MS);
 });
 
 // A clean stop (the server says ERROR and closes) and a crash (SIGKILL: the connection just ends).
