@@ -528,13 +528,15 @@ function configSchema(context: SchemaContext) {
   /** A section of defaults only: absent, or present with every line commented out, means all defaults. */
   const optionalSection = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.preprocess((value) => value ?? {}, section(shape));
 
-  const reconnect = optionalSection({ min: duration.prefault('1s'), max: duration.prefault('60s') }).transform(({ min, max }, ctx) => {
-    if (min > max) {
-      ctx.addIssue({ code: 'custom', message: `expected min no longer than max but found min ${formatDuration(min)}, max ${formatDuration(max)}` });
-      return z.NEVER;
-    }
-    return { minMs: min, maxMs: max };
-  });
+  const reconnectUpTo = (defaultMax: string) =>
+    optionalSection({ min: duration.prefault('1s'), max: duration.prefault(defaultMax) }).transform(({ min, max }, ctx) => {
+      if (min > max) {
+        ctx.addIssue({ code: 'custom', message: `expected min no longer than max but found min ${formatDuration(min)}, max ${formatDuration(max)}` });
+        return z.NEVER;
+      }
+      return { minMs: min, maxMs: max };
+    });
+  const reconnect = reconnectUpTo('60s');
 
   /**
    * A section that is off when absent (a chat backend, commands, access); present with nothing
@@ -733,7 +735,8 @@ function configSchema(context: SchemaContext) {
     max_line_bytes: z.int({ error: expecting('a positive whole number of bytes') }).positive().default(8 * 1024 * 1024),
     probe_interval: duration.prefault('60s'),
     request_timeout: duration.prefault('10s'),
-    reconnect,
+    // Icinga2 is usually on the same host or LAN: once it is back, the relay should be too, within seconds.
+    reconnect: reconnectUpTo('10s'),
   })
     .superRefine(
       (keys, ctx) => {

@@ -1,6 +1,7 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { Backoff } from '../src/icinga/backoff.js';
 import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type ConfigSource, type RelayConfig } from '../src/config.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES } from '../src/icinga/event-types.js';
 
@@ -36,7 +37,7 @@ const EXPECTED_DEFAULTS: RelayConfig = {
     maxLineBytes: 8 * 1024 * 1024,
     probeIntervalMs: 60_000,
     requestTimeoutMs: 10_000,
-    reconnect: { minMs: 1_000, maxMs: 60_000 },
+    reconnect: { minMs: 1_000, maxMs: 10_000 },
   },
   format: { width: 400, softStates: false },
   chat: { console: { timestamps: 'auto' } },
@@ -95,6 +96,17 @@ shutdown: { flush: 12s }
 t.test('sections left empty get their defaults', async (t) => {
   const { config } = parse(`${icinga('  reconnect:\n')}format:\nchat:\n  console:\nlog:\nshutdown:\n`);
   t.same(config, EXPECTED_DEFAULTS);
+});
+
+t.test('by default the event stream retries within 10 s of Icinga2 coming back, with jitter; chat backends back off to 60 s', async (t) => {
+  const { config } = parse(`${icinga()}chat:\n  irc: { server: irc.example.org, nick: relay, channels: ['#ops'] }\n`);
+  const delays = (reconnect: { minMs: number; maxMs: number }, random: number) => {
+    const backoff = new Backoff({ initialDelayMs: reconnect.minMs, maxDelayMs: reconnect.maxMs }, { now: () => 0 }, () => random);
+    return Array.from({ length: 8 }, () => backoff.nextDelay());
+  };
+  t.same(delays(config.icinga.reconnect, 0), [1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000, 10_000]);
+  t.same(delays(config.icinga.reconnect, 0.5), [900, 1_800, 3_600, 7_200, 9_000, 9_000, 9_000, 9_000], 'up to a fifth shorter at random');
+  t.equal(config.chat.irc?.reconnect.maxMs, 60_000);
 });
 
 t.test('the ranges of numbers are inclusive', async (t) => {
@@ -194,7 +206,7 @@ t.test('durations: icinga.probe_interval and icinga.reconnect', async (t) => {
     'icinga.probe_interval: expected a duration such as 90s, 30m, 2h or 1d12h but found "0s" (it must be longer than zero)',
   ]);
   t.same(problems(icinga('  reconnect: { min: 2m, max: 1m }\n')), ['icinga.reconnect: expected min no longer than max but found min 2m, max 1m']);
-  t.same(problems(icinga('  reconnect: { min: 2m }\n')), ['icinga.reconnect: expected min no longer than max but found min 2m, max 1m']);
+  t.same(problems(icinga('  reconnect: { min: 20s }\n')), ['icinga.reconnect: expected min no longer than max but found min 20s, max 10s'], 'against the default max');
   t.same(problems(icinga('  reconnect: 5s\n')), ['icinga.reconnect: expected a mapping but found "5s"']);
 });
 
