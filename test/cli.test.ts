@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PassThrough, Readable } from 'node:stream';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, packageVersion } from '../src/cli.js';
@@ -59,7 +59,6 @@ t.test('check-config: OK, warnings, and every error at once', async (t) => {
 });
 
 t.test('format: recorded events become lines; bad lines are reported and skipped', async (t) => {
-  const { readFileSync } = await import('node:fs');
   const recorded = readFileSync('fixtures/events/StateChange-service-critical.json', 'utf8');
   const checkResult = readFileSync('fixtures/events/CheckResult-service.json', 'utf8');
   const soft = readFileSync('fixtures/events/StateChange-service-soft.json', 'utf8');
@@ -69,8 +68,8 @@ t.test('format: recorded events become lines; bad lines are reported and skipped
   const lines = result.out.split('\n').filter(Boolean);
   t.equal(lines.length, 1, 'CheckResult and SOFT are not relayed by default');
   t.match(lines[0], /^CRITICAL web01!http: HTTP CRITICAL - Unable to open TCP socket: connection refused/);
-  t.match(result.err, /line 2: not valid JSON: not json/);
-  t.match(result.err, /line 3: not an Icinga2 event/);
+  t.match(result.err, /stdin:2: not valid JSON: not json/);
+  t.match(result.err, /stdin:3: not an Icinga2 event/);
 
   const withSoft = await run(['format', '--soft-states', '--width', '40', file('events.ndjson', JSON.stringify(JSON.parse(soft)) + '\n')]);
   t.equal(withSoft.code, 0);
@@ -87,6 +86,79 @@ t.test('format: recorded events become lines; bad lines are reported and skipped
   t.match(unreadable.err, /cannot read .*missing\.ndjson/);
   const badConfig = await run(['format', '--config', join(dir, 'missing.yml')]);
   t.equal(badConfig.code, 2);
+});
+
+t.test("Node's option-parser errors become the relay's own message and usage", async (t) => {
+  const cases: [string[], string][] = [
+    [['-v'], 'unknown option -v (--version prints the version; --log-level debug logs more)\n'],
+    [['--bogus'], 'unknown option --bogus\n'],
+    [['--config'], '--config needs a value\n'],
+    [['-c'], '--config needs a value\n'],
+    [['--help=yes'], '--help takes no value\n'],
+  ];
+  for (const [argv, first] of cases) {
+    const result = await run(argv);
+    t.equal(result.code, 2, argv.join(' '));
+    t.ok(result.err.startsWith(first + 'Usage:\n'), `${argv.join(' ')}: ${JSON.stringify(result.err.split('\n')[0])}`);
+    t.notMatch(result.err, /positional argument|<value>/, "none of Node's wording");
+  }
+});
+
+t.test('format reads the shipped pretty-printed fixtures, several files at once, JSON arrays and NDJSON', async (t) => {
+  const fixtures = readdirSync('fixtures/events').filter((name) => name.endsWith('.json')).map((name) => join('fixtures/events', name));
+  t.ok(fixtures.length > 10);
+  const all = await run(['format', ...fixtures]);
+  t.equal(all.err, '', 'no complaints');
+  t.equal(all.code, 0);
+  t.match(all.out, /^CRITICAL web01!http: HTTP CRITICAL - Unable to open TCP socket: connection refused/m);
+  t.match(all.out, /acknowledged web01!http/);
+
+  const critical = JSON.parse(readFileSync('fixtures/events/StateChange-service-critical.json', 'utf8'));
+  const single = await run(['format', 'fixtures/events/StateChange-service-critical.json']);
+  const array = await run(['format', file('array.json', JSON.stringify([critical, { ...critical, host: 'web02' }], null, 2))]);
+  const ndjson = await run(['format'], `${JSON.stringify(critical)}\n\n${JSON.stringify({ ...critical, host: 'web02' })}\n`);
+  t.equal(single.out.split('\n').filter(Boolean).length, 1);
+  t.same(array.out.split('\n').filter(Boolean).map((line) => line.split(':')[0]), ['CRITICAL web01!http', 'CRITICAL web02!http']);
+  t.equal(ndjson.out, array.out, 'NDJSON gives the same lines as the array');
+  const badItem = await run(['format', file('bad-array.json', JSON.stringify([critical, 42]))]);
+  t.equal(badItem.code, 1);
+  t.match(badItem.err, /bad-array\.json\[1\]: not an Icinga2 event/);
+});
+
+t.test('format --explain says why an event shows nothing', async (t) => {
+  const fixture = (name: string) => readFileSync(`fixtures/events/${name}.json`, 'utf8');
+  const result = await run(['format', '--explain'], [fixture('CheckResult-service'), fixture('StateChange-service-soft'), fixture('StateChange-service-critical')].map((text) => JSON.stringify(JSON.parse(text))).join('\n'));
+  t.equal(result.code, 0);
+  t.same(result.out.split('\n').filter(Boolean).map((line) => line.replace(/: HTTP CRITICAL.*$/, '')), [
+    '[not shown] stdin:1: CheckResult web01!http: CheckResult is not among the subscribed event types (icinga.events), so the relay never receives it',
+    '[not shown] stdin:2: StateChange web01!ntp: a SOFT state: relayed only with format.soft_states (--soft-states)',
+    'CRITICAL web01!http',
+  ]);
+  const quiet = await run(['format'], JSON.stringify(JSON.parse(fixture('CheckResult-service'))));
+  t.equal(quiet.out, '', 'without --explain, nothing');
+});
+
+t.test('format --noise applies dedup, storm grouping and explains each', async (t) => {
+  const critical = JSON.parse(readFileSync('fixtures/events/StateChange-service-critical.json', 'utf8'));
+  const at = (seconds: number, changes: object) => JSON.stringify({ ...critical, timestamp: critical.timestamp + seconds, ...changes });
+  const input = [
+    at(0, {}),
+    at(0.1, {}), // the same change again: deduplicated
+    ...['disk', 'load', 'swap', 'mysql'].map((service, i) => at(30 + i * 0.1, { host: 'db01', service })),
+  ].join('\n');
+  const plain = await run(['format'], input);
+  t.equal(plain.out.split('\n').filter(Boolean).length, 6, 'without --noise: one line per event');
+  const result = await run(['format', '--noise', '--explain'], input);
+  t.equal(result.code, 0);
+  t.same(result.out.split('\n').filter(Boolean).map((line) => line.replace(/: HTTP CRITICAL - .*$/, '')), [
+    'CRITICAL web01!http',
+    '[not shown] stdin:2: StateChange web01!http: deduplicated: the same change was shown within noise.dedup.window',
+    'CRITICAL db01!disk',
+    '[not shown] stdin:4: StateChange db01!load: held by noise control (a storm window or the rate limit): see the summary that follows',
+    '[not shown] stdin:5: StateChange db01!swap: held by noise control (a storm window or the rate limit): see the summary that follows',
+    '[not shown] stdin:6: StateChange db01!mysql: held by noise control (a storm window or the rate limit): see the summary that follows',
+    'db01: 3 services CRITICAL: load, swap, mysql',
+  ]);
 });
 
 t.test('run without a usable config explains what is missing', async (t) => {

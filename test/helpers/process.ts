@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Test } from 'tap';
 
 /** A child process whose stdout and stderr lines are collected and can be waited for. */
 export interface WatchedProcess {
@@ -50,5 +51,21 @@ export function watchProcess(command: string, args: string[], env: NodeJS.Proces
         waiters.push(waiter);
       });
     },
+  };
+}
+
+/**
+ * Starts the built relay (`dist/src/cli.js`) with `--config configFile`, as often as called;
+ * each one still running when the test ends is killed.
+ */
+export function relayStarter(t: Test, configFile: string, env: NodeJS.ProcessEnv = {}): () => WatchedProcess {
+  const children: WatchedProcess[] = [];
+  t.teardown(() => {
+    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return () => {
+    const relay = watchProcess(process.execPath, ['dist/src/cli.js', '--config', configFile], { PATH: process.env.PATH, ...env });
+    children.push(relay);
+    return relay;
   };
 }
