@@ -450,9 +450,12 @@ t.test('config.example.yml', async (t) => {
     password: 'from-a-file\n',
     'relay.crt': 'CERT PEM\n',
     'relay.key': 'KEY PEM\n',
+    'irc-ca.crt': 'IRC CA PEM\n',
+    'irc-sasl-password': 'irc-secret\n',
+    state: {},
   });
-  // The example names files under /etc/icinga-relay/; the test has them in its own directory.
-  const localExample = example.replaceAll('/etc/icinga-relay/', `${dir}/`);
+  // The example names files under /etc/icinga-relay/ and /var/lib/icinga-relay; the test has them in its own directory.
+  const localExample = example.replaceAll('/etc/icinga-relay/', `${dir}/`).replaceAll('/var/lib/icinga-relay', join(dir, 'state'));
   /** The example with `active` commented out and the commented-out `alternatives` in. */
   const variant = (active: string[], alternatives: string[]) => {
     let text = localExample;
@@ -464,9 +467,13 @@ t.test('config.example.yml', async (t) => {
   await t.test('loads as it is, and its values are the defaults', async (t) => {
     const { config, warnings } = parse(localExample);
     t.same(warnings, []);
+    const irc = parse(`${icinga()}chat:\n  irc: { server: irc.example.org, nick: icinga-relay, channels: ['#ops'] }\n`).config.chat;
     t.same(config, {
       ...EXPECTED_DEFAULTS,
       icinga: { ...EXPECTED_DEFAULTS.icinga, ca: 'CA PEM\n', caFile: join(dir, 'icinga-ca.crt'), auth: { kind: 'password', username: 'icinga-relay', password: PASSWORD, passwordFile: undefined } },
+      // A service: IRC, not the console (under systemd a copy of every alert in the journal), and catch-up across restarts.
+      chat: irc,
+      state: { dir: join(dir, 'state') },
     });
   });
 
@@ -475,6 +482,33 @@ t.test('config.example.yml', async (t) => {
     t.match(parse(variant(['password'], ['password_file'])).config.icinga.auth, { kind: 'password', password: 'from-a-file' });
     t.match(parse(variant(['password'], ['cert_file', 'key_file'])).config.icinga.auth, { kind: 'certificate', cert: 'CERT PEM\n', key: 'KEY PEM\n' });
     t.equal(parse(variant([], ['filter'])).config.icinga.filter, 'host.vars.team == "db"');
+    const consoleInstead = localExample.slice(0, localExample.indexOf('\n  irc:\n')).replace('  # console:\n', '  console:\n') + localExample.slice(localExample.indexOf('\nlog:\n'));
+    t.same(parse(consoleInstead).config.chat, { console: { timestamps: 'auto' } }, 'the console instead of IRC');
+  });
+
+  await t.test('its IRC block works with every commented-out key uncommented (one of each alternative)', async (t) => {
+    const start = localExample.indexOf('\n  irc:\n');
+    const end = localExample.indexOf('\nlog:\n');
+    const uncommented = localExample
+      .slice(start, end)
+      .split('\n')
+      // Keys and list items, not prose; of the alternatives, the password file (nickserv_password and sasl_password need the environment).
+      .map((line) => (/^(\s*)# (- |[a-z_]+:)/.test(line) && !/sasl_password:|nickserv_password:|#oncall/.test(line) ? line.replace('# ', '') : line))
+      .join('\n');
+    const { config } = parse(localExample.slice(0, start) + uncommented + localExample.slice(end));
+    t.match(config.chat.irc, {
+      host: 'irc.example.org',
+      port: 6697,
+      tls: true,
+      ca: 'IRC CA PEM\n',
+      nick: 'icinga-relay',
+      sasl: { account: 'icinga-relay', password: 'irc-secret' },
+      channels: [{ name: '#ops' }],
+      rate: { burst: 4, perSecond: 0.5 },
+      queueSize: 1000,
+    });
+    const withKey = parse(localExample.replace("# - { name: '#oncall'", "- { name: '#oncall'"), { env: { ...ENV, IRC_ONCALL_KEY: 'k3y' } });
+    t.same(withKey.config.chat.irc?.channels, [{ name: '#ops' }, { name: '#oncall', key: 'k3y' }], 'the keyed channel, with its key in the environment');
   });
 
   await t.test('it documents every key', async (t) => {
