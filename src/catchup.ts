@@ -348,6 +348,8 @@ export interface CatchUpOptions {
   /** Delays between attempts after a failed reading (doubling, with jitter); the stream's reconnect settings in the relay. */
   retry?: Pick<BackoffOptions, 'initialDelayMs' | 'maxDelayMs'>;
   random?: Random;
+  /** The store was read by a catch-up of the relay this one replaces (SIGHUP): no first, silent reading. */
+  caughtUp?: boolean;
 }
 
 const HARD = 1;
@@ -368,11 +370,12 @@ export class CatchUp {
   private held: IcingaEvent[] | undefined;
   private running: Promise<void> | undefined;
   /** Whether a reading has succeeded yet: the first one reports the time the relay was stopped. */
-  private caughtUp = false;
+  caughtUp: boolean;
   private readonly retryBackoff: Backoff;
   private retryTimer: TimerHandle | undefined;
 
   constructor(private readonly options: CatchUpOptions) {
+    this.caughtUp = options.caughtUp ?? false;
     // healthyAfterMs 0: one good reading and the next failure starts from the shortest delay again.
     this.retryBackoff = new Backoff({ ...options.retry, healthyAfterMs: 0 }, options.clock, options.random ?? Math.random);
   }

@@ -24,7 +24,7 @@ import type { RelayMessage } from './message.js';
 import { NoiseControl, type NoiseCount } from './noise/index.js';
 import { Pipeline } from './pipeline.js';
 import { CatchUp, HardStateStore, readCurrentStates } from './catchup.js';
-import { SilenceWatch } from './silence.js';
+import { SilenceWatch, type SilenceState } from './silence.js';
 import { createRouter, routesNeedObjects } from './router.js';
 
 export interface RelayDependencies {
@@ -41,6 +41,17 @@ export interface RelayDependencies {
   noise?: NoiseControl;
   /** The hard states carried over by replace(), with the changes not yet delivered. */
   hardStates?: HardStateStore;
+  /** Where contact with Icinga2 stood in the relay this one replaces: an outage spans a reload. */
+  contact?: Contact;
+}
+
+/** Contact with Icinga2 as a reload carries it over. */
+export interface Contact {
+  /** The stream had connected: its next connect ends a gap, not the start. */
+  streamWasUp: boolean;
+  silence: SilenceState;
+  /** The hard states (carried with them) were read: the next reading reports, not records. */
+  caughtUp: boolean;
 }
 
 export interface StopOptions {
@@ -108,7 +119,7 @@ export class Relay {
   readonly catchUp: CatchUp;
   private readonly hardStates: HardStateStore;
   private readonly silence: SilenceWatch;
-  private streamWasUp = false;
+  private streamWasUp: boolean;
   private readonly dependencies: RelayDependencies;
   private readonly alreadyConnected: ReadonlySet<ChatBackend>;
   /** Set by replace() when the next relay took the hard states over: stop() leaves them to it. */
@@ -177,7 +188,8 @@ export class Relay {
     // Catch-up and silence detection: independent of the object cache's own re-read above.
     // Carried over by replace() while the state directory is the same: changes still on their way to chat stay unannounced.
     const carried = dependencies.hardStates;
-    this.hardStates = carried?.dir === config.state?.dir && carried ? carried : new HardStateStore({ dir: config.state?.dir, clock, logger: this.logger.child('catchup') });
+    const storeCarried = carried?.dir === config.state?.dir && carried !== undefined;
+    this.hardStates = storeCarried ? carried : new HardStateStore({ dir: config.state?.dir, clock, logger: this.logger.child('catchup') });
     this.hardStates.delivered = () => this.delivered();
     this.catchUp = new CatchUp({
       read: () => readCurrentStates(this.actionsConnection),
@@ -190,7 +202,9 @@ export class Relay {
       width: config.format.width,
       retry: backoff,
       random,
+      caughtUp: storeCarried && dependencies.contact?.caughtUp,
     });
+    this.streamWasUp = dependencies.contact?.streamWasUp ?? false;
     this.silence = new SilenceWatch({
       afterMs: config.silence?.afterMs ?? 120_000,
       notify: config.silence?.notify ?? [],
@@ -275,7 +289,7 @@ export class Relay {
    */
   async start(): Promise<void> {
     this.audit.open();
-    this.silence.start();
+    this.silence.start(this.dependencies.contact?.silence);
     if (this.health) this.healthPort = await this.health.start();
     // SIGTERM while the listener was starting.
     if (this.stopped) return;
@@ -413,6 +427,7 @@ export class Relay {
       connected: kept,
       ...(keepNoise && { noise: this.noise }),
       ...(this.hardStatesHandedOver && { hardStates: this.hardStates }),
+      contact: { streamWasUp: this.streamWasUp, silence: this.silence.state, caughtUp: this.catchUp.caughtUp },
     });
     this.logger.info('reloading: chat connections', {
       kept: kept.map((backend) => backend.name).join(',') || 'none',
