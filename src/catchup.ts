@@ -348,6 +348,11 @@ export interface CatchUpOptions {
   /** Delays between attempts after a failed reading (doubling, with jitter); the stream's reconnect settings in the relay. */
   retry?: Pick<BackoffOptions, 'initialDelayMs' | 'maxDelayMs'>;
   random?: Random;
+  /**
+   * Whether the change is muted in the destination (src/noise): left out of its summary, which
+   * says how many were. The summary carries no object of its own, so noise control cannot tell.
+   */
+  muted?: (destination: string, change: StateChange) => boolean;
   /** The store was read by a catch-up of the relay this one replaces (SIGHUP): no first, silent reading. */
   caughtUp?: boolean;
 }
@@ -492,13 +497,16 @@ export class CatchUp {
         byDestination.set(destination, list);
       }
     }
-    for (const [destination, list] of byDestination) {
+    for (const [destination, routed] of byDestination) {
+      const list = routed.filter((change) => !this.options.muted?.(destination, change));
+      if (list.length === 0) continue;
+      const mutedCount = routed.length - list.length;
       const problems = list.filter((change) => change.kind === 'problem').sort(byRank);
       const severity: Severity = problems.length > 0 ? stateSeverity(problems[0].state) : 'ok';
       this.options.submit(destination, {
         eventType: 'CatchUp',
         severity,
-        text: summaryText(lead, list, this.options.width),
+        text: summaryText(mutedCount > 0 ? `${lead}, leaving out ${mutedCount} muted` : lead, list, this.options.width),
         timestamp,
         fields: { problems: problems.length, recovered: list.length - problems.length },
       });

@@ -203,6 +203,7 @@ export class Relay {
       retry: backoff,
       random,
       caughtUp: storeCarried && dependencies.contact?.caughtUp,
+      muted: (destination, change) => this.noise.muting(destination, change.object, change.kind === 'recovered') !== undefined,
     });
     this.streamWasUp = dependencies.contact?.streamWasUp ?? false;
     this.silence = new SilenceWatch({
