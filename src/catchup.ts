@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { asNumber, asRecord, asText, eventCheckable, currentStateName, firstLine, stateSeverity } from '../formatters/common.js';
 import { writeFileAtomically } from './atomic-file.js';
 import type { Clock, Random, TimerHandle } from './clock.js';
+import { formatGap } from './duration.js';
 import { Backoff, type BackoffOptions } from './icinga/backoff.js';
 import type { IcingaConnection } from './icinga/connection.js';
 import type { IcingaEvent } from './icinga/event-types.js';
@@ -104,24 +105,6 @@ export function diffStates(known: ReadonlyMap<string, HardState>, current: reado
     changes.push({ ...now, ...(before && { previous: before.state }), kind: healthy ? 'recovered' : 'problem' });
   }
   return changes;
-}
-
-/** "2 min 13 s", "1 h 5 min", "40 s": the two largest units, short enough for a summary line. */
-export function formatGap(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  const units: [number, string][] = [
-    [Math.floor(seconds / 86_400), 'd'],
-    [Math.floor(seconds / 3600) % 24, 'h'],
-    [Math.floor(seconds / 60) % 60, 'min'],
-    [seconds % 60, 's'],
-  ];
-  const first = units.findIndex(([value]) => value > 0);
-  if (first === -1) return '0 s';
-  return units
-    .slice(first, first + 2)
-    .filter(([value]) => value > 0)
-    .map(([value, unit]) => `${value} ${unit}`)
-    .join(' ');
 }
 
 function byRank(a: StateChange, b: StateChange): number {

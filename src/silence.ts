@@ -6,7 +6,7 @@
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './log.js';
 import type { RelayMessage, Severity } from './message.js';
-import { formatGap } from './catchup.js';
+import { formatGap } from './duration.js';
 
 export interface SilenceOptions {
   /** How long the stream may be unusable before anyone is told. */

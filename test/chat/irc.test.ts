@@ -136,6 +136,31 @@ for (const how of ['stop', 'kill'] as const) {
   });
 }
 
+t.test('an alert queued while the server was down says how long it waited when it is delivered', async (t) => {
+  const server = await ircd(t);
+  const clock = new FakeClock();
+  const { backend, logged, logger } = backendUnderTest(t, testIrcConfig(server.port), clock);
+  await backend.connect();
+  await server.stop();
+  await logged(/reconnecting to the IRC server later .*inMs=1000$/);
+  await backend.send('irc:#ops', notice('CRITICAL web01!http: refused'));
+  // Each attempt is refused while the server is down; the clock moves by each backoff delay (up to reconnect.max, 5 s).
+  const scheduled = () => logger.lines.filter((line) => line.includes('reconnecting to the IRC server later')).length;
+  for (const delayMs of [1_000, 2_000, 4_000, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000]) {
+    const before = scheduled();
+    clock.advance(delayMs);
+    await eventually(() => scheduled() > before, 'the next refused attempt');
+  }
+  await server.start();
+  const watcher = await person(t, server, { nick: 'watcher' }, '#ops');
+  clock.advance(5_000);
+  const [late] = await watcher.waitForMessages('#ops', 1);
+  t.equal(late.text, 'queued 42 s: CRITICAL web01!http: refused', 'the clock moved 1 + 2 + 4 + 7 × 5 s while it waited');
+  await backend.send('irc:#ops', notice('OK web01!http'));
+  const [, onTime] = await watcher.waitForMessages('#ops', 2);
+  t.equal(onTime.text, 'OK web01!http', 'sent at once: no mark');
+});
+
 t.test('identity comes from the account-tag; echoes and the relay itself are not handed on', async (t) => {
   const server = await ircd(t);
   await server.registerAccount('alice', 'alice-secret');
