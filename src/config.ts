@@ -230,7 +230,8 @@ export interface RelayConfig {
   icinga: IcingaConfig;
   format: FormatConfig;
   chat: ChatConfig;
-  log: { level: LogLevel };
+  /** `deliveries`: one info line per message sent, per destination. */
+  log: { level: LogLevel; deliveries: boolean };
   /** Absent when the file has no commands section: DEFAULT_COMMANDS apply. */
   commands?: CommandsConfig;
   /** Absent when the file has no access section: defaultAccess() applies, the console alone may act. */
@@ -770,7 +771,7 @@ function configSchema(context: SchemaContext) {
       error: `expected at least one backend (${Object.keys(chatBackends).join(', ')}) but found none`,
     });
 
-  const log = optionalSection({ level: choice(LOG_LEVELS).default('info') });
+  const log = optionalSection({ level: choice(LOG_LEVELS).default('info'), deliveries: z.boolean({ error: expecting('true or false') }).default(false) });
 
   /** A file the relay writes (audit log, state): created on first use, so only its directory has to exist now. */
   const writableFile = (what: string) =>

@@ -17,6 +17,8 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** Whether lines of this level are written: for the caller to skip building what would not be. */
+  enabled(level: LogLevel): boolean;
   /** A logger that adds `component=<name>` to every line. */
   child(component: string): Logger;
   /** Masks this value wherever it would appear in a log line. */
@@ -83,6 +85,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       }
     };
     return {
+      enabled: (level) => LOG_LEVELS.indexOf(level) >= threshold,
       debug: (m, f) => emit('debug', m, f),
       info: (m, f) => emit('info', m, f),
       warn: (m, f) => emit('warn', m, f),

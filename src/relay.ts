@@ -27,6 +27,15 @@ import { CatchUp, HardStateStore, readCurrentStates } from './catchup.js';
 import { SilenceWatch, type SilenceState } from './silence.js';
 import { createRouter, routesNeedObjects } from './router.js';
 
+/** An event's fate in one destination, by what noise control reported. */
+const NOISE_FATES: Record<NoiseCount, string> = {
+  deduplicated: 'dropped: deduplicated',
+  flapping: 'held back: flapping',
+  muted: 'dropped: muted',
+  grouped: 'grouped into a storm summary',
+  suppressed: 'rate-limited: counted into a suppression notice',
+};
+
 export interface RelayDependencies {
   logger: Logger;
   clock?: Clock;
@@ -126,10 +135,17 @@ export class Relay {
   private hardStatesHandedOver = false;
   /** Set by stop(): a backend carried over to the next relay no longer runs this one's commands. */
   private stopped = false;
+  /** Logs each event's fate at debug. */
+  private readonly eventLogger: Logger;
+  private readonly softStates: boolean;
+  /** While an event is submitted to a destination at debug level: what noise control did with it. */
+  private fates: { destination: string; message: RelayMessage; passed?: boolean; kind?: NoiseCount } | undefined;
+  /** log.deliveries: one info line per message sent. */
+  private readonly logDeliveries: boolean;
 
   /** A relay with the chat backends its config names, unless `dependencies` brings them. */
   static async create(config: RelayConfig, dependencies: RelayDependencies): Promise<Relay> {
-    const backends = dependencies.backends ?? (await (dependencies.createBackends ?? createBackends)(config.chat, { logger: dependencies.logger }));
+    const backends = dependencies.backends ?? (await (dependencies.createBackends ?? createBackends)(config.chat, { logger: dependencies.logger, logDeliveries: config.log.deliveries }));
     return new Relay(config, { ...dependencies, backends });
   }
 
@@ -139,6 +155,9 @@ export class Relay {
     this.noiseSettings = { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width };
     this.shutdownFlushMs = config.shutdown.flushMs;
     this.logger = dependencies.logger;
+    this.eventLogger = this.logger.child('events');
+    this.softStates = config.format.softStates;
+    this.logDeliveries = config.log.deliveries;
     this.dependencies = dependencies;
     this.alreadyConnected = new Set(dependencies.connected ?? []);
     const clock = dependencies.clock ?? systemClock;
@@ -223,7 +242,10 @@ export class Relay {
     });
 
     const deliver = (destination: string, message: RelayMessage) => this.deliver(destination, message);
-    const onCount = (destination: string, kind: NoiseCount, events: number) => this.metrics.noiseCount(destination, kind, events);
+    const onCount = (destination: string, kind: NoiseCount, events: number) => {
+      if (this.fates && destination === this.fates.destination) this.fates.kind = kind;
+      this.metrics.noiseCount(destination, kind, events);
+    };
     this.noise =
       dependencies.noise ??
       new NoiseControl({ ...this.noiseSettings.noise, width: config.format.width, deliver, onCount }, { clock, logger: this.logger.child('noise') });
@@ -305,16 +327,45 @@ export class Relay {
   }
 
   handleEvent(event: IcingaEvent): void {
-    if (this.catchUp.hold(event)) return;
+    // At debug, one line per event says what became of it ("where did my alert go?").
+    const trace = this.eventLogger.enabled('debug');
+    if (this.catchUp.hold(event)) {
+      if (trace) this.traceEvent(event, 'held until the catch-up reading is in');
+      return;
+    }
     if (this.objects && event.type.startsWith('Object')) this.objects.handleEvent(event);
-    if (this.cacheOnlyTypes.has(event.type)) return;
+    if (this.cacheOnlyTypes.has(event.type)) {
+      if (trace) this.traceEvent(event, 'read for the object cache only (not in icinga.events)');
+      return;
+    }
     const delivery = this.pipeline.process(event);
-    if (!delivery) return;
-    for (const destination of delivery.destinations) this.noise.submit(destination, delivery.message);
+    if (!delivery) {
+      if (trace) this.traceEvent(event, event.state_type === 0 && !this.softStates ? 'dropped: SOFT state (format.soft_states is off)' : 'dropped: no route');
+      return;
+    }
+    if (!trace) {
+      for (const destination of delivery.destinations) this.noise.submit(destination, delivery.message);
+      return;
+    }
+    const fates: string[] = [];
+    for (const destination of delivery.destinations) {
+      this.fates = { destination, message: delivery.message };
+      this.noise.submit(destination, delivery.message);
+      fates.push(`${destination} ${this.fates.passed ? 'passed to the chat backend' : this.fates.kind ? NOISE_FATES[this.fates.kind] : 'held for a storm window or the rate limit'}`);
+    }
+    this.fates = undefined;
+    this.traceEvent(event, `routed: ${fates.join(', ')}`);
+  }
+
+  private traceEvent(event: IcingaEvent, fate: string): void {
+    const { host, service } = event;
+    const object = typeof host === 'string' ? (typeof service === 'string' ? `${host}!${service}` : host) : undefined;
+    this.eventLogger.debug('event', { type: event.type, object, fate });
   }
 
   /** What noise control lets out, to the backend that serves the destination. */
   private deliver(destination: string, message: RelayMessage): void {
+    if (this.fates?.destination === destination && this.fates.message === message) this.fates.passed = true;
     const backend = this.backendByDestination.get(destination);
     if (!backend) {
       // Only after a reload that removed the destination while noise control still held messages for it.
@@ -330,7 +381,11 @@ export class Relay {
     backend
       .send(destination, message)
       .then(
-        () => this.metrics.messageSent(destination, true, this.lagOf(message)),
+        () => {
+          this.metrics.messageSent(destination, true, this.lagOf(message));
+          // A backend with a queue logs when it hands the message to the server; the console sends at once.
+          if (this.logDeliveries && !backend.flush) this.logger.info('sent', { destination, eventType: message.eventType, text: message.text });
+        },
         (error: unknown) => {
           this.metrics.messageSent(destination, false);
           this.logger.error('delivery failed', { destination, eventType: message.eventType, error });
@@ -413,7 +468,7 @@ export class Relay {
     const changed = Object.fromEntries(Object.entries(config.chat).filter(([name]) => !keptNames.has(name))) as ChatConfig;
     const create = dependencies.createBackends ?? this.dependencies.createBackends ?? createBackends;
     // Made before this relay stops: a backend that cannot be made leaves the running relay as it is.
-    const created = await create(changed, { logger: dependencies.logger });
+    const created = await create(changed, { logger: dependencies.logger, logDeliveries: config.log.deliveries });
     const keepNoise = isDeepStrictEqual(this.noiseSettings, { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width });
     // The changes still on their way stay unannounced in the next relay, which sends them; unless
     // what holds them is closed here (noise control, a replaced backend): then the file keeps them

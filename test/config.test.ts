@@ -41,7 +41,7 @@ const EXPECTED_DEFAULTS: RelayConfig = {
   },
   format: { width: 400, softStates: false },
   chat: { console: { timestamps: 'auto' } },
-  log: { level: 'info' },
+  log: { level: 'info', deliveries: false },
   shutdown: { flushMs: 5_000 },
 };
 
@@ -67,7 +67,7 @@ t.test('every key can be set', async (t) => {
   reconnect: { min: 5s, max: 1h30m }
 format: { width: 40, soft_states: true }
 chat: { console: { timestamps: never } }
-log: { level: debug }
+log: { level: debug, deliveries: true }
 shutdown: { flush: 12s }
 `,
     { path: join(dir, 'relay.yml') },
@@ -88,7 +88,7 @@ shutdown: { flush: 12s }
     },
     format: { width: 40, softStates: true },
     chat: { console: { timestamps: 'never' } },
-    log: { level: 'debug' },
+    log: { level: 'debug', deliveries: true },
     shutdown: { flushMs: 12_000 },
   });
 });
@@ -141,8 +141,8 @@ t.test('unknown keys are errors at every level', async (t) => {
   t.same(problems(`${icinga()}format: { colour: true }\nchat: { console: { colour: x } }\nlog: { file: /x, lvl: debug }\n`), [
     'format.colour: unknown key (allowed: width, soft_states)',
     'chat.console.colour: unknown key (allowed: timestamps)',
-    'log.file: unknown key (allowed: level)',
-    'log.lvl: unknown key (allowed: level)',
+    'log.file: unknown key (allowed: level, deliveries)',
+    'log.lvl: unknown key (allowed: level, deliveries)',
   ]);
   t.same(problems(`${icinga()}chat: { matrix: { server: x } }\n`), [
     'chat.matrix: unknown key (allowed: console, irc, xmpp, slack)',

@@ -31,12 +31,11 @@ import type { IrcChannel, IrcConfig } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
+import type { BackendCounters, BackendDependencies, ChatBackend, IncomingMessage } from './backend.js';
 import { longestLineBytes, plainText, renderIrcLines, textBudget } from './irc-render.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 
-export interface IrcBackendDependencies {
-  logger: Logger;
+export interface IrcBackendDependencies extends BackendDependencies {
   clock?: Clock;
   random?: Random;
   /** Told each PRIVMSG line as it is written to the connection: for the latency benchmark. */
@@ -277,6 +276,7 @@ export class IrcBackend implements ChatBackend {
       inFlightBytes: { max: MAX_BYTES_IN_FLIGHT, of: (destination, message) => longestLineBytes(message, destination.slice(DESTINATION_PREFIX.length)) },
       clock: this.clock,
       logger: this.logger,
+      logSent: dependencies.logDeliveries,
     });
     this.listen();
   }

@@ -42,6 +42,8 @@ export interface OutboxOptions {
    * message over the limit on its own goes when nothing else is on its way.
    */
   inFlightBytes?: { max: number; of: (destination: string, message: RelayMessage) => number };
+  /** Log each message sent, at info (log.deliveries). */
+  logSent?: boolean;
   /** Replies kept per destination and over all destinations; REPLY_LIMITS when absent. */
   replyLimits?: { perDestination: number; total: number };
 }
@@ -361,6 +363,7 @@ export class Outbox {
       this.bytesInFlight -= bytes;
       if (alert) this.alertsInFlight--;
     }
+    if (this.options.logSent) this.options.logger.info('sent', { destination, eventType: message.eventType, text: message.text });
     if (droppedCount > 0) {
       this.options.logger.warn('alerts were dropped from a full queue', { destination, dropped: droppedCount });
       queue.alerts.dropped -= droppedCount;
@@ -375,7 +378,7 @@ export class Outbox {
 /** The outbox of a networked backend, bounded and paced by its config block's `queue_size` and `rate`. */
 export function connectionOutbox(
   config: ChatConnectionConfig,
-  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger' | 'maxInFlight' | 'inFlightBytes'>,
+  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger' | 'maxInFlight' | 'inFlightBytes' | 'logSent'>,
 ): Outbox {
   return new Outbox({ capacity: config.queueSize, rateLimit: config.rate, ...parts });
 }

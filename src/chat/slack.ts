@@ -29,12 +29,11 @@ import type { SlackConfig } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
+import type { BackendCounters, BackendDependencies, ChatBackend, IncomingMessage } from './backend.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 import { renderSlackMessage, unescapeSlackText } from './slack-render.js';
 
-export interface SlackDependencies {
-  logger: Logger;
+export interface SlackDependencies extends BackendDependencies {
   clock?: Clock;
   random?: Random;
 }
@@ -166,6 +165,7 @@ export class SlackBackend implements ChatBackend {
       transmit: (destination, message) => this.post(destination, message),
       clock: this.clock,
       logger: this.logger,
+      logSent: dependencies.logDeliveries,
     });
   }
 

@@ -26,7 +26,7 @@ import type { XmppConfig, XmppRoom } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
+import type { BackendCounters, BackendDependencies, ChatBackend, IncomingMessage } from './backend.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 
 const NS_STARTTLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -198,7 +198,7 @@ export class XmppBackend implements ChatBackend {
 
   constructor(
     private readonly config: XmppConfig,
-    deps: { logger: Logger; clock?: Clock; random?: Random },
+    deps: BackendDependencies & { clock?: Clock; random?: Random },
   ) {
     this.logger = deps.logger.child('xmpp');
     this.clock = deps.clock ?? systemClock;
@@ -214,6 +214,7 @@ export class XmppBackend implements ChatBackend {
       transmit: (destination, message) => this.transmit(destination, message),
       clock: this.clock,
       logger: this.logger,
+      logSent: deps.logDeliveries,
     });
   }
 

@@ -353,3 +353,30 @@ t.test('a long wait for the pace alone is not marked; one through a disconnect i
   t.same(sent.map((s) => s.text), ['a', 'b', 'queued 3 min 20 s: c'], 'c also waited through a disconnect');
   outbox.close();
 });
+
+t.test('with logSent, each message is logged at info once it has been handed to the server', async (t) => {
+  const clock = new FakeClock();
+  const logger = memoryLogger('info');
+  let fail = true;
+  const outbox = new Outbox({
+    capacity: 10,
+    rateLimit: { burst: 5, perSecond: 1 },
+    bucketKey: () => 'connection',
+    transmit: async () => {
+      if (fail) throw new Error('socket closed');
+    },
+    clock,
+    logger,
+    retryMs: 500,
+    logSent: true,
+  });
+  outbox.setReady(true);
+  outbox.enqueue('irc:#ops', message('CRITICAL web01!http'));
+  await settle();
+  t.notOk(logger.lines.some((line) => / INFO sent /.test(line)), 'not while the send fails');
+  fail = false;
+  clock.advance(500);
+  await settle();
+  t.same(logger.lines.filter((line) => / INFO sent /.test(line)).map((line) => line.replace(/^.* INFO /, '')), ['sent destination=irc:#ops eventType=StateChange text="CRITICAL web01!http"']);
+  outbox.close();
+});
