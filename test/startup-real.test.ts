@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { startIcinga2 } from './harness/icinga2.js';
 import { startIrcd } from './harness/ircd.js';
-import { relayStarter } from './helpers/process.js';
+import { relayProcesses } from './helpers/process.js';
 
 t.test('a chat backend that cannot connect holds up neither the stream nor the console, and SIGTERM still stops cleanly', async (t) => {
   const [icinga, ircd] = await Promise.all([startIcinga2(), startIrcd()]);
@@ -38,7 +38,7 @@ t.test('a chat backend that cannot connect holds up neither the stream nor the c
     ].join('\n'),
     { mode: 0o600 },
   );
-  const startRelay = relayStarter(t, configFile);
+  const startRelay = relayProcesses(t, configFile);
 
   const relay = startRelay();
   await relay.waitFor('stderr', /event stream connected/, 20_000);

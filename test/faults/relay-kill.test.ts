@@ -9,7 +9,7 @@ import t from 'tap';
 import { HARD_STATES_FILE } from '../../src/catchup.js';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { waitForExit } from '../harness/daemon.js';
-import { relayStarter } from '../helpers/process.js';
+import { relayProcesses } from '../helpers/process.js';
 import { waitUntil } from '../commands/helpers.js';
 
 t.test('relay SIGKILL: the restarted relay reports exactly the changes made while it was dead', async (t) => {
@@ -41,7 +41,7 @@ t.test('relay SIGKILL: the restarted relay reports exactly the changes made whil
     ].join('\n'),
     { mode: 0o600 },
   );
-  const startRelay = relayStarter(t, configFile);
+  const startRelay = relayProcesses(t, configFile);
 
   const first = startRelay();
   await first.waitFor('stderr', /no saved hard states: recorded the current ones/, 15_000);

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Test } from 'tap';
 
 /** A child process whose stdout and stderr lines are collected and can be waited for. */
 export interface WatchedProcess {
@@ -55,16 +54,16 @@ export function watchProcess(command: string, args: string[], env: NodeJS.Proces
 }
 
 /**
- * Starts the built relay (`dist/src/cli.js`) with `--config configFile`, as often as called;
- * each one still running when the test ends is killed.
+ * Starts the built relay (`dist/src/cli.js`) with `configFile`, as often as a test asks; whatever
+ * is still running when the test ends is SIGKILLed.
  */
-export function relayStarter(t: Test, configFile: string, env: NodeJS.ProcessEnv = {}): () => WatchedProcess {
+export function relayProcesses(t: { teardown: (fn: () => void) => void }, configFile: string): () => WatchedProcess {
   const children: WatchedProcess[] = [];
   t.teardown(() => {
     for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return () => {
-    const relay = watchProcess(process.execPath, ['dist/src/cli.js', '--config', configFile], { PATH: process.env.PATH, ...env });
+    const relay = watchProcess(process.execPath, ['dist/src/cli.js', '--config', configFile], { PATH: process.env.PATH });
     children.push(relay);
     return relay;
   };
