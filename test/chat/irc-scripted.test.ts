@@ -380,3 +380,24 @@ t.test('a connection lost while identifying senders leaves them unidentified', a
   );
   t.notOk(server.received.includes('WHOIS eve'), 'no WHOIS on a closed connection');
 });
+
+t.test('a server without SASL: the log says services are not reachable or to use nickserv_password, and retries slowly', async (t) => {
+  const server = await scriptedServer(t);
+  const { backend, clock, logged, logger } = setup(t, server, { sasl: { account: 'relay', password: 'secret' } });
+  await backend.connect();
+  await logged(/ERROR SASL login failed: the server offers no SASL: its services \(NickServ, SaslServ\) are not reachable, or the network has none \(then use nickserv_password instead\); disconnecting, retrying in 5 s .*reason=capability_missing/);
+  await logged(/reconnecting to the IRC server later .*inMs=5000/);
+  t.same(clock.pendingDelays(), [5_000]);
+  t.notOk(logger.lines.some((line) => line.includes('could not connect')));
+  t.notOk(logger.lines.some((line) => line.includes('joined')), 'never joined without its login: irc-framework alone would have');
+});
+
+t.test('a server that offers other capabilities but not SASL: irc-framework reports it; same message, same slow retry', async (t) => {
+  const server = await scriptedServer(t, { caps: ['echo-message'] });
+  const { backend, clock, logged, logger } = setup(t, server, { sasl: { account: 'relay', password: 'secret' } });
+  await backend.connect();
+  await logged(/ERROR SASL login failed: the server offers no SASL: .*reason=capability_missing/);
+  await logged(/reconnecting to the IRC server later .*inMs=5000/);
+  t.same(clock.pendingDelays(), [5_000]);
+  t.notOk(logger.lines.some((line) => line.includes('joined')), 'never joined without its login');
+});

@@ -80,10 +80,21 @@ t.test('an unverifiable certificate or a failed SASL login keeps the relay out, 
   await untrusted.logged(/ERROR could not connect to the IRC server .*error="unable to verify the first certificate"/);
   await untrusted.logged(/reconnecting to the IRC server later .*inMs=1000/);
 
-  const wrongPassword = backendUnderTest(t, testIrcConfig(server.port, { sasl: { account: 'relay', password: 'wrong' } }), new FakeClock());
+  const clock = new FakeClock();
+  const config = testIrcConfig(server.port, { sasl: { account: 'relay', password: 'wrongsasl' } });
+  const wrongPassword = backendUnderTest(t, config, clock);
+  wrongPassword.logger.addSecret('wrongsasl');
   await wrongPassword.backend.connect();
-  await wrongPassword.logged(/ERROR SASL login failed; disconnecting .*account=relay/);
-  await wrongPassword.logged(/reconnecting to the IRC server later/);
+  await wrongPassword.logged(
+    /ERROR SASL login failed: the account or password is wrong: check chat\.irc\.sasl_account and sasl_password \(or sasl_password_file\); disconnecting, retrying in 5 s .*account=relay reason=fail/,
+  );
+  await wrongPassword.logged(/reconnecting to the IRC server later .*inMs=5000/);
+  t.equal(config.reconnect.maxMs, 5_000, 'straight to reconnect.max, not 1 s');
+  clock.advance(5_000);
+  await eventually(() => wrongPassword.logger.lines.filter((line) => line.includes('SASL login failed')).length === 2, 'the second refusal');
+  await eventually(() => wrongPassword.logger.lines.filter((line) => /reconnecting to the IRC server later .*inMs=5000/.test(line)).length === 2, 'the second retry');
+  t.notOk(wrongPassword.logger.lines.some((line) => line.includes('could not connect')), 'no misleading "could not connect": the connection worked, the login did not');
+  t.notOk(wrongPassword.logger.lines.some((line) => line.includes('wrongsasl')), 'the password is masked');
 });
 
 t.test('tls: true against a plain-text port fails after the TLS handshake timeout, saying to check the port, not after the 30 s connect timeout', async (t) => {
