@@ -6,7 +6,7 @@
  * destination, on a clock that follows the events' own timestamps.
  */
 import { ManualClock } from './clock.js';
-import type { NoiseConfig } from './config.js';
+import type { NoiseConfig } from './config/index.js';
 import { asEvent, parseEventLine, type IcingaEvent } from './icinga/event-types.js';
 import type { Logger } from './log.js';
 import type { RelayMessage } from './message.js';

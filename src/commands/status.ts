@@ -1,5 +1,5 @@
 import { humanizeSeconds, joinPresent } from '../../formatters/common.js';
-import type { Command } from './index.js';
+import type { Command } from './types.js';
 import { parseObject } from './parser.js';
 import { resultOf } from './replies.js';
 

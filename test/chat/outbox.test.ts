@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { formatEvent } from '../../formatters/index.js';
 import { LATE_AFTER_MS, Outbox, droppedNotice, sentLate } from '../../src/chat/outbox.js';
-import { TokenBucket } from '../../src/chat/token-bucket.js';
+import { TokenBucket } from '../../src/util/token-bucket.js';
 import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';
 import { FakeClock } from '../helpers/fake-clock.js';
