@@ -137,7 +137,14 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
     return logger;
   };
   let logger = makeLogger(loaded);
-  let relay = await Relay.create(loaded.config, { logger });
+  let relay: Relay;
+  try {
+    relay = await Relay.create(loaded.config, { logger });
+  } catch (error) {
+    // What the config check could not foresee (a backend library refusing its settings): said plainly, no stack trace.
+    logger.error('cannot start with this configuration', { config: path ?? 'embedded default', error });
+    return 2;
+  }
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
 
   return new Promise<number>((resolve) => {

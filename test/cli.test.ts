@@ -167,3 +167,27 @@ t.test('run without a usable config explains what is missing', async (t) => {
   t.match(result.err, /environment variable ICINGA_RELAY_URL is not set/);
   t.match(result.err, /embedded default needs the variables/);
 });
+
+t.test('check-config reads and parses every file the config names, and names the key and the file', async (t) => {
+  const { TEST_CERT_PEM, TEST_KEY_PEM } = await import('./helpers/pem.js');
+  const notPem = file('not-a-ca.crt', 'this is not a certificate\n');
+  const cert = file('relay.crt', TEST_CERT_PEM);
+  const key = file('relay.key', TEST_KEY_PEM);
+  const yaml = (ca: string, certFile: string, keyFile: string) =>
+    file('pem.yml', `icinga:\n  url: https://127.0.0.1:5665\n  ca_file: ${ca}\n  cert_file: ${certFile}\n  key_file: ${keyFile}\nchat:\n  irc: { server: irc.example.org, channels: ['#ops'], ca_file: ${ca} }\n`);
+  const good = await run(['check-config', yaml(cert, cert, key)]);
+  t.equal(good.code, 0, good.err);
+  const bad = await run(['check-config', yaml(notPem, key, cert)]);
+  t.equal(bad.code, 2);
+  t.match(bad.err, `icinga.ca_file: ${notPem} is not a CA certificate file (PEM): no PEM certificate in it`);
+  t.match(bad.err, `icinga.cert_file: ${key} is not a client certificate file (PEM): no PEM certificate in it`);
+  t.match(bad.err, `icinga.key_file: ${cert} is not a private key file (PEM): not a readable private key`);
+  t.match(bad.err, `chat.irc.ca_file: ${notPem} is not a CA certificate file (PEM)`);
+  t.notMatch(bad.err, /\n\s+at /, 'no stack trace');
+
+  // The daemon says the same and exits 2 (the unit does not restart it), never with a stack trace.
+  const daemon = await run(['--config', yaml(notPem, cert, key)]);
+  t.equal(daemon.code, 2);
+  t.match(daemon.err, /icinga\.ca_file: .*not-a-ca\.crt is not a CA certificate file/);
+  t.notMatch(daemon.err, /\n\s+at |Error: /);
+});

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
+import { TEST_CERT_PEM } from './helpers/pem.js';
 import { ConfigError, parseConfig, type IrcConfig } from '../src/config/index.js';
 
 const ENV = { ICINGA_RELAY_PASSWORD: 'icinga-secret', IRC_PASSWORD: 'irc-secret' };
@@ -56,7 +57,7 @@ t.test('the port follows tls; the user name follows the nick', async (t) => {
 });
 
 t.test('every key can be set', async (t) => {
-  const dir = t.testdir({ 'ca.crt': 'IRC CA PEM\n', 'nickserv-password': 'from-a-file\n' });
+  const dir = t.testdir({ 'ca.crt': TEST_CERT_PEM, 'nickserv-password': 'from-a-file\n' });
   const { irc, secrets } = parseIrc(
     `server: irc.example.org
 port: 6697
@@ -82,7 +83,7 @@ reconnect: { min: 5s, max: 2m }`,
     host: 'irc.example.org',
     port: 6697,
     tls: true,
-    ca: 'IRC CA PEM\n',
+    ca: TEST_CERT_PEM,
     nick: 'alertbot',
     username: 'alerts',
     realname: 'Icinga alerts',

@@ -1,6 +1,7 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { TEST_CERT_PEM, TEST_KEY_PEM } from './helpers/pem.js';
 import { Backoff } from '../src/util/backoff.js';
 import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type ConfigSource, type RelayConfig } from '../src/config/index.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES } from '../src/icinga/event-types.js';
@@ -52,7 +53,7 @@ t.test('a minimal config gets every default', async (t) => {
 });
 
 t.test('every key can be set', async (t) => {
-  const dir = t.testdir({ 'ca.crt': 'CA PEM\n' });
+  const dir = t.testdir({ 'ca.crt': TEST_CERT_PEM });
   const { config } = parse(
     `icinga:
   url: [https://a.example.org:5665, https://b.example.org:5665/]
@@ -76,7 +77,7 @@ shutdown: { flush: 12s }
     configFile: join(dir, 'relay.yml'),
     icinga: {
       urls: ['https://a.example.org:5665', 'https://b.example.org:5665/'],
-      ca: 'CA PEM\n',
+      ca: TEST_CERT_PEM,
       caFile: join(dir, 'ca.crt'),
       auth: { kind: 'password', username: 'relay', password: PASSWORD, passwordFile: undefined },
       events: ['CheckResult', 'StateChange'],
@@ -315,7 +316,7 @@ t.test('the password must be a non-empty string, and is never shown', async (t) 
 });
 
 t.test('client-certificate auth: cert_file and key_file, both readable', async (t) => {
-  const dir = t.testdir({ 'relay.crt': 'CERT PEM\n', 'relay.key': 'KEY PEM\n' });
+  const dir = t.testdir({ 'relay.crt': TEST_CERT_PEM, 'relay.key': TEST_KEY_PEM });
   const path = join(dir, 'relay.yml');
   const base = `icinga:\n  url: ${ICINGA_URL}\n`;
 
@@ -323,9 +324,9 @@ t.test('client-certificate auth: cert_file and key_file, both readable', async (
   t.same(config.icinga.auth, {
     kind: 'certificate',
     username: undefined,
-    cert: 'CERT PEM\n',
+    cert: TEST_CERT_PEM,
     certFile: join(dir, 'relay.crt'),
-    key: 'KEY PEM\n',
+    key: TEST_KEY_PEM,
     keyFile: join(dir, 'relay.key'),
   });
   t.same(secrets, []);
@@ -345,8 +346,8 @@ t.test('client-certificate auth: cert_file and key_file, both readable', async (
 });
 
 t.test('icinga.ca_file is read into the config', async (t) => {
-  const dir = t.testdir({ 'ca.crt': 'CA PEM\n' });
-  t.match(parse(icinga(`  ca_file: ${join(dir, 'ca.crt')}\n`)).config.icinga, { ca: 'CA PEM\n', caFile: join(dir, 'ca.crt') });
+  const dir = t.testdir({ 'ca.crt': TEST_CERT_PEM });
+  t.match(parse(icinga(`  ca_file: ${join(dir, 'ca.crt')}\n`)).config.icinga, { ca: TEST_CERT_PEM, caFile: join(dir, 'ca.crt') });
   t.same(problems(icinga(`  ca_file: ${join(dir, 'nope.crt')}\n`)), [`icinga.ca_file: cannot read ${join(dir, 'nope.crt')} (ENOENT: no such file or directory)`]);
   t.same(problems(icinga('  ca_file: 5\n')), ['icinga.ca_file: expected the path of a CA certificate file (PEM) but found 5']);
 });
@@ -424,7 +425,7 @@ t.test('loadConfig warns about an inline secret in a file others can read', asyn
 });
 
 t.test('DEFAULT_CONFIG_YAML takes the Icinga2 endpoint and credentials from the environment', async (t) => {
-  const dir = t.testdir({ 'ca.crt': 'CA PEM\n' });
+  const dir = t.testdir({ 'ca.crt': TEST_CERT_PEM });
   const env = {
     ICINGA_RELAY_URL: 'https://localhost:5665',
     ICINGA_RELAY_CA_FILE: join(dir, 'ca.crt'),
@@ -433,7 +434,7 @@ t.test('DEFAULT_CONFIG_YAML takes the Icinga2 endpoint and credentials from the 
   };
   t.same(parseConfig(DEFAULT_CONFIG_YAML, { env }).config, {
     ...EXPECTED_DEFAULTS,
-    icinga: { ...EXPECTED_DEFAULTS.icinga, urls: ['https://localhost:5665'], ca: 'CA PEM\n', caFile: join(dir, 'ca.crt') },
+    icinga: { ...EXPECTED_DEFAULTS.icinga, urls: ['https://localhost:5665'], ca: TEST_CERT_PEM, caFile: join(dir, 'ca.crt') },
   });
   t.same(problems(DEFAULT_CONFIG_YAML, { env: {} }), [
     'icinga.url: environment variable ICINGA_RELAY_URL is not set',
@@ -446,11 +447,11 @@ t.test('DEFAULT_CONFIG_YAML takes the Icinga2 endpoint and credentials from the 
 t.test('config.example.yml', async (t) => {
   const example = readFileSync(new URL('../config.example.yml', import.meta.url), 'utf8');
   const dir = t.testdir({
-    'icinga-ca.crt': 'CA PEM\n',
+    'icinga-ca.crt': TEST_CERT_PEM,
     password: 'from-a-file\n',
-    'relay.crt': 'CERT PEM\n',
-    'relay.key': 'KEY PEM\n',
-    'irc-ca.crt': 'IRC CA PEM\n',
+    'relay.crt': TEST_CERT_PEM,
+    'relay.key': TEST_KEY_PEM,
+    'irc-ca.crt': TEST_CERT_PEM,
     'irc-sasl-password': 'irc-secret\n',
     state: {},
   });
@@ -470,7 +471,7 @@ t.test('config.example.yml', async (t) => {
     const irc = parse(`${icinga()}chat:\n  irc: { server: irc.example.org, nick: icinga-relay, channels: ['#ops'] }\n`).config.chat;
     t.same(config, {
       ...EXPECTED_DEFAULTS,
-      icinga: { ...EXPECTED_DEFAULTS.icinga, ca: 'CA PEM\n', caFile: join(dir, 'icinga-ca.crt'), auth: { kind: 'password', username: 'icinga-relay', password: PASSWORD, passwordFile: undefined } },
+      icinga: { ...EXPECTED_DEFAULTS.icinga, ca: TEST_CERT_PEM, caFile: join(dir, 'icinga-ca.crt'), auth: { kind: 'password', username: 'icinga-relay', password: PASSWORD, passwordFile: undefined } },
       // A service: IRC, not the console (under systemd a copy of every alert in the journal), and catch-up across restarts.
       chat: irc,
       state: { dir: join(dir, 'state') },
@@ -480,7 +481,7 @@ t.test('config.example.yml', async (t) => {
   await t.test('its commented-out alternatives are valid too', async (t) => {
     t.same(parse(variant(['url'], ['url'])).config.icinga.urls, ['https://icinga1.example.org:5665', 'https://icinga2.example.org:5665']);
     t.match(parse(variant(['password'], ['password_file'])).config.icinga.auth, { kind: 'password', password: 'from-a-file' });
-    t.match(parse(variant(['password'], ['cert_file', 'key_file'])).config.icinga.auth, { kind: 'certificate', cert: 'CERT PEM\n', key: 'KEY PEM\n' });
+    t.match(parse(variant(['password'], ['cert_file', 'key_file'])).config.icinga.auth, { kind: 'certificate', cert: TEST_CERT_PEM, key: TEST_KEY_PEM });
     t.equal(parse(variant([], ['filter'])).config.icinga.filter, 'host.vars.team == "db"');
     const consoleInstead = localExample.slice(0, localExample.indexOf('\n  irc:\n')).replace('  # console:\n', '  console:\n') + localExample.slice(localExample.indexOf('\nlog:\n'));
     t.same(parse(consoleInstead).config.chat, { console: { timestamps: 'auto' } }, 'the console instead of IRC');
@@ -500,7 +501,7 @@ t.test('config.example.yml', async (t) => {
       host: 'irc.example.org',
       port: 6697,
       tls: true,
-      ca: 'IRC CA PEM\n',
+      ca: TEST_CERT_PEM,
       nick: 'icinga-relay',
       sasl: { account: 'icinga-relay', password: 'irc-secret' },
       channels: [{ name: '#ops' }],

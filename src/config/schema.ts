@@ -8,6 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { pemProblem } from '../util/pem.js';
 import { DurationError, formatDuration, parseDuration } from '../duration.js';
 import type { RateLimit } from '../util/token-bucket.js';
 
@@ -132,6 +133,15 @@ export function schemaHelpers(context: SchemaContext) {
         ctx.addIssue({ code: 'custom', message: `cannot read ${path} (${fileProblem(error)})` });
         return z.NEVER;
       }
+    });
+
+  /** A PEM file, read and parsed now: `check-config` finds a wrong file, not the first connection. */
+  const pemFile = (what: string, kind: 'CA' | 'certificate' | 'key') =>
+    file(what).transform((read, ctx): FileContents => {
+      const problem = pemProblem(read.contents, kind);
+      if (problem === undefined) return read;
+      ctx.addIssue({ code: 'custom', message: `${read.path} is not ${what}: ${problem}` });
+      return z.NEVER;
     });
 
   /** A secret in the file: expanded and collected like any string, but never shown in errors. */
@@ -276,6 +286,7 @@ export function schemaHelpers(context: SchemaContext) {
     choice,
     duration,
     file,
+    pemFile,
     secret,
     secretFile,
     httpsUrl,

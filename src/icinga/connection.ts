@@ -1,7 +1,7 @@
-import { X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
+import { pemProblem } from '../util/pem.js';
 import { IcingaTimeoutError, type AuthMethod } from './errors.js';
 
 /**
@@ -70,7 +70,9 @@ export class IcingaConnection {
       settings.auth.method === 'certificate'
         ? { ca: settings.caPem, cert: settings.auth.certPem, key: settings.auth.keyPem }
         : { ca: settings.caPem };
-    if (settings.caPem !== undefined) checkCaPem(settings.caPem);
+    const caProblem = settings.caPem === undefined ? undefined : pemProblem(settings.caPem, 'CA');
+    // The config check reports this with the file's name; here only for a CA given some other way.
+    if (caProblem !== undefined) throw new Error(`the CA file has ${caProblem}`);
     // Fails now, with OpenSSL's reason, on an unreadable or mismatched client certificate and key,
     // instead of on every connection attempt.
     createSecureContext(tlsOptions);
@@ -155,15 +157,3 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Node silently ignores a CA that is not PEM, and then trusts nothing: say so at start-up instead. */
-function checkCaPem(pem: string): void {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new Error('the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch (error) {
-      throw new Error(`the CA file holds an unreadable certificate (${(error as Error).message})`);
-    }
-  }
-}

@@ -593,9 +593,9 @@ t.test('IcingaConnection', async (t) => {
 
   t.test('refuses plain http, unusable CA files and mismatched client keys at construction', async (t) => {
     t.throws(() => new IcingaConnection('http://127.0.0.1:5665', PASSWORD_AUTH), /must start with https:\/\//);
-    t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: 'not a certificate' }), /the CA file holds no PEM certificate/);
+    t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: 'not a certificate' }), /the CA file has no PEM certificate in it/);
     const broken = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
-    t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: broken }), /the CA file holds an unreadable certificate/);
+    t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: broken }), /the CA file has an unreadable certificate in it/);
     t.throws(
       () =>
         new IcingaConnection('https://127.0.0.1:5665', {
