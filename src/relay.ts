@@ -80,10 +80,11 @@ export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSet
   const { auth } = icinga;
   return {
     caPem: icinga.ca,
+    caFile: icinga.caFile,
     requestTimeoutMs: icinga.requestTimeoutMs,
     auth:
       auth.kind === 'password'
-        ? { method: 'password', username: auth.username, password: auth.password }
+        ? { method: 'password', username: auth.username, password: auth.password, passwordFile: auth.passwordFile }
         : { method: 'certificate', certPem: auth.cert, keyPem: auth.key },
   };
 }

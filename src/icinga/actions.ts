@@ -228,10 +228,10 @@ export class IcingaActions {
     try {
       answer = await this.connection.apiRequest(method, path, body);
     } catch (error) {
-      return failure('unreachable', `cannot reach Icinga2: ${describeFailure(error, this.connection.authMethod).message}`);
+      return failure('unreachable', `cannot reach Icinga2: ${describeFailure(error, this.connection.failureHints).message}`);
     }
     if (answer.status === 401) {
-      return failure('forbidden', `Icinga2 rejected the relay: ${describeHttpFailure(401, answer.text, this.connection.authMethod).message}`);
+      return failure('forbidden', `Icinga2 rejected the relay: ${describeHttpFailure(401, answer.text, this.connection.failureHints).message}`);
     }
     return answer;
   }

@@ -2,7 +2,7 @@ import { createSecureContext } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { pemProblem } from '../util/pem.js';
-import { IcingaTimeoutError, type AuthMethod } from './errors.js';
+import { IcingaTimeoutError, type FailureHints } from './errors.js';
 
 /**
  * How the relay talks to the Icinga2 API: one undici Agent with the TLS trust and credentials,
@@ -10,13 +10,15 @@ import { IcingaTimeoutError, type AuthMethod } from './errors.js';
  */
 
 export type IcingaAuth =
-  | { method: 'password'; username: string; password: string }
+  | { method: 'password'; username: string; password: string; passwordFile?: string }
   /** An ApiUser whose `client_cn` is the certificate's CN. */
   | { method: 'certificate'; certPem: string; keyPem: string };
 
 export interface ConnectionSettings {
   /** PEM contents of the CA that signed Icinga2's certificate. Without it, the system CAs are used. */
   caPem?: string;
+  /** Where caPem came from, for the messages. */
+  caFile?: string;
   auth: IcingaAuth;
   /** Limit for a whole API request, and for the response headers of the event stream. */
   requestTimeoutMs?: number;
@@ -48,7 +50,8 @@ export class IcingaConnection {
    */
   readonly urls: readonly URL[];
   private current = 0;
-  readonly authMethod: AuthMethod;
+  /** What failure messages name: the keys and files of this connection's settings. */
+  readonly failureHints: FailureHints;
   private readonly dispatcher: Agent;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
@@ -62,7 +65,11 @@ export class IcingaConnection {
       if (parsed.protocol !== 'https:') throw new Error(`Icinga2 API URL must start with https://, got ${text}`);
       return parsed;
     });
-    this.authMethod = settings.auth.method;
+    this.failureHints = {
+      auth: settings.auth.method,
+      passwordFile: settings.auth.method === 'password' ? settings.auth.passwordFile : undefined,
+      caFile: settings.caFile,
+    };
     this.requestTimeoutMs = settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.clock = clock;
 

@@ -569,7 +569,7 @@ t.test('IcingaConnection', async (t) => {
     t.equal(answer.status, 200);
     t.equal(fake.requests[0]!.clientCn, 'relay-client');
     t.equal(fake.requests[0]!.headers.authorization, undefined);
-    t.equal(connection.authMethod, 'certificate');
+    t.equal(connection.failureHints.auth, 'certificate');
   });
 
   t.test('a path in the URL is a prefix for every request; non-JSON answers keep their text', async (t) => {
