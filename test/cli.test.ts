@@ -191,3 +191,24 @@ t.test('check-config reads and parses every file the config names, and names the
   t.match(daemon.err, /icinga\.ca_file: .*not-a-ca\.crt is not a CA certificate file/);
   t.notMatch(daemon.err, /\n\s+at |Error: /);
 });
+
+t.test('check-config: an unquoted #channel gets a hint, a typo the closest key, a route to an unknown destination comes in the first report', async (t) => {
+  const icinga = 'icinga:\n  url: https://127.0.0.1:5665\n  username: relay\n  password: pw\n';
+  const flow = await run(['check-config', file('flow.yml', `${icinga}chat:\n  irc:\n    server: irc.example.org\n    channels: [#ops]\n`)]);
+  t.equal(flow.code, 2);
+  t.match(flow.err, /YAML syntax error at line 8/);
+  t.match(flow.err, "line 8: # starts a comment in YAML, so #ops is not read as a channel name: quote it ('#ops')");
+  const block = await run(['check-config', file('block.yml', `${icinga}chat:\n  irc:\n    server: irc.example.org\n    channels:\n      - #ops\n`)]);
+  t.equal(block.code, 2);
+  t.match(block.err, "line 9: # starts a comment in YAML, so #ops is not read as a channel name: quote it ('#ops')");
+
+  const typo = await run(['check-config', file('typo.yml', `${icinga}chat:\n  irc:\n    server: irc.example.org\n    chanels: ['#ops']\n`)]);
+  t.match(typo.err, /chat\.irc\.chanels: unknown key, did you mean channels\? \(allowed: /);
+  t.notMatch(typo.err, /starts a comment/, 'no comment hint where the channel is quoted');
+
+  // Two problems in one file: the unknown key and a route to a channel the chat section lacks. Both at once.
+  const both = await run(['check-config', file('both.yml', `${icinga}format: { widht: 100 }\nchat:\n  irc: { server: irc.example.org, channels: ['#ops'] }\nroutes:\n  - to: ['irc:#opz']\n`)]);
+  t.equal(both.code, 2);
+  t.match(both.err, /format\.widht: unknown key, did you mean width\?/);
+  t.match(both.err, /routes\[0\]\.to\[0\]: expected a destination the chat section configures \(irc:#ops\) but found "irc:#opz"/);
+});

@@ -154,7 +154,7 @@ t.test('required keys, wrong types and unknown keys', async (t) => {
     'chat.irc.reconnect: expected min no longer than max but found min 1m, max 1s',
   ]);
   t.match(ircProblems('server: irc.example.org\nchannel: "#ops"\npassword: x\nchannels: ["#ops"]'), [
-    /^chat\.irc\.channel: unknown key \(allowed: server, port, tls, ca_file, nick, username, realname, sasl_account, sasl_password, sasl_password_file, nickserv_password, nickserv_password_file, channels, colours, rate, queue_size, reconnect\)$/,
+    /^chat\.irc\.channel: unknown key, did you mean channels\? \(allowed: server, port, tls, ca_file, nick, username, realname, sasl_account, sasl_password, sasl_password_file, nickserv_password, nickserv_password_file, channels, colours, rate, queue_size, reconnect\)$/,
     /^chat\.irc\.password: unknown key/,
   ]);
 });

@@ -135,9 +135,9 @@ t.test('an empty file, and a top level that is not a mapping', async (t) => {
 
 t.test('unknown keys are errors at every level', async (t) => {
   t.same(problems(`${icinga('  user: relay\n  reconnect: { min: 1s, maximum: 1m }\n')}route: []\n`), [
-    'icinga.reconnect.maximum: unknown key (allowed: min, max)',
-    'icinga.user: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
-    'route: unknown key (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown)',
+    'icinga.reconnect.maximum: unknown key, did you mean max? (allowed: min, max)',
+    'icinga.user: unknown key, did you mean username? (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
+    'route: unknown key, did you mean routes? (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown)',
   ]);
   t.same(problems(`${icinga()}format: { colour: true }\nchat: { console: { colour: x } }\nlog: { file: /x, lvl: debug }\n`), [
     'format.colour: unknown key (allowed: width, soft_states)',
@@ -373,7 +373,7 @@ log: { level: loud }
       'icinga.url: expected an https:// URL but found "ftp://icinga"',
       `icinga.events[0]: expected one of ${ALL_EVENT_TYPES} but found "StateChnage"`,
       'icinga.probe_interval: expected a duration such as 90s, 30m, 2h or 1d12h but found "1 minute" (no spaces allowed)',
-      'icinga.pasword: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
+      'icinga.pasword: unknown key, did you mean password? (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
       'icinga: expected password auth (username with password or password_file) or client-certificate auth (cert_file + key_file) but found neither',
       'format.width: expected a whole number from 40 to 4000 but found 5',
       'chat.console.colour: unknown key (allowed: timestamps)',

@@ -32,7 +32,7 @@ import { httpSection, type HttpConfig } from './http.js';
 import { icingaSection, type IcingaConfig } from './icinga.js';
 import { noiseSection, type NoiseConfig } from './noise.js';
 import { routesSection, templatesSection } from './routes.js';
-import { expecting, fileProblem, schemaHelpers, type SchemaContext } from './schema.js';
+import { expecting, fileProblem, isMapping, schemaHelpers, type SchemaContext } from './schema.js';
 import { shutdownSection, silenceSection, stateSection, type ShutdownConfig, type SilenceConfig, type StateConfig } from './state.js';
 
 export { builtInRoles, defaultAccess, type AccessConfig, type CommandList, type CommandRole } from './access.js';
@@ -133,9 +133,55 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** One issue as the lines a user reads; `data` tells a missing key from a key of the wrong type. */
+/** The allowed key a typo most likely meant: one or two edits away (one for short keys), or a part of it ("user" for username). */
+export function closestKey(key: string, allowed: readonly string[]): string | undefined {
+  const word = key.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const name of allowed) {
+    const distance = editDistance(word, name);
+    const close = distance <= (word.length >= 5 ? 2 : 1) || (word.length >= 3 && (name.startsWith(word) || word.startsWith(name)));
+    if (close && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit ("chanenls"). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * Lines where a `#` right after `[`, `{`, `,`, `- ` or `: ` starts a comment although a channel
+ * name was meant (`channels: [#ops]`): YAML then reports something puzzling, or reads nothing.
+ */
+function commentHints(text: string): string[] {
+  const hints: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    const match = /(?:^\s*-\s+|[[{,]\s*|:\s+)(#[^\s,\]}'"]+)/.exec(line);
+    if (match && !/^\s*#/.test(line)) {
+      hints.push(`line ${index + 1}: # starts a comment in YAML, so ${match[1]} is not read as a channel name: quote it ('${match[1]}')`);
+    }
+  });
+  return hints;
+}
+
 function issueMessages(issue: z.core.$ZodIssue, data: unknown): string[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${pathLabel([...issue.path, key])}: ${issue.message}`);
+    const allowed = /\(allowed: (.*)\)$/.exec(issue.message)?.[1].split(', ') ?? [];
+    return issue.keys.map((key) => {
+      const guess = closestKey(key, allowed);
+      const message = guess === undefined ? issue.message : issue.message.replace('unknown key', `unknown key, did you mean ${guess}?`);
+      return `${pathLabel([...issue.path, key])}: ${message}`;
+    });
   }
   // YAML has no undefined, so an issue about an undefined value is about an absent key.
   if (valueAt(data, issue.path) === undefined) {
@@ -171,7 +217,7 @@ function configSchema(context: SchemaContext, commands: CommandList) {
   const { aDestination } = CHAT_NAMING;
   const destination = text(aDestination).pipe(z.string().regex(CHAT_NAMING.destination, { error: expecting(aDestination) }));
 
-  return section({
+  const schema = section({
     icinga: icingaSection(helpers),
     format,
     chat,
@@ -186,29 +232,35 @@ function configSchema(context: SchemaContext, commands: CommandList) {
     silence: silenceSection(helpers, destination),
     shutdown: shutdownSection(helpers),
   }).superRefine((config, ctx) => {
-    // The relay sends only where a backend is configured: a route to anywhere else would lose alerts without a word.
-    const configured = chatDestinations(config.chat);
-    config.routes?.forEach((route, index) =>
-      route.to.forEach((name, position) => {
-        if (!configured.includes(name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['routes', index, 'to', position],
-            message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}`,
-          });
-        }
-      }),
-    );
-    config.silence?.notify.forEach((name, position) => {
-      if (!configured.includes(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['silence', 'notify', position],
-          message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}`,
-        });
-      }
-    });
+    for (const issue of destinationIssues(chatDestinations(config.chat), config)) ctx.addIssue({ code: 'custom', ...issue });
   });
+  return { schema, chat };
+}
+
+/**
+ * Routes and silence.notify naming a destination the chat section does not configure: the relay
+ * sends only where a backend is, so such a route would lose alerts without a word. Checked on the
+ * parsed config, and on the raw one when other keys are wrong too, so that these come with the
+ * first report instead of after every other problem is fixed.
+ */
+function destinationIssues(configured: readonly string[], config: { routes?: unknown; silence?: unknown }): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const check = (name: unknown, path: (string | number)[]) => {
+    // A name of the wrong form has its own error already.
+    if (typeof name === 'string' && CHAT_NAMING.destination.test(name) && !configured.includes(name)) {
+      issues.push({ path, message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}` });
+    }
+  };
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+  if (Array.isArray(config.routes)) {
+    config.routes.forEach((route: unknown, index) => {
+      const to = (route as { to?: unknown } | null)?.to;
+      if (to !== undefined) list(to).forEach((name, position) => check(name, Array.isArray(to) ? ['routes', index, 'to', position] : ['routes', index, 'to']));
+    });
+  }
+  const notify = (config.silence as { notify?: unknown } | null | undefined)?.notify;
+  if (Array.isArray(notify)) notify.forEach((name, position) => check(name, ['silence', 'notify', position]));
+  return issues;
 }
 
 /** Routes that are valid but probably not what was meant. */
@@ -239,7 +291,7 @@ export function parseConfig(text: string, source: ConfigSource): LoadedConfig {
       const { line, col } = lineCounter.linePos(error.pos[0]);
       return `YAML syntax error at line ${line}, column ${col}: ${error.message}`;
     });
-    throw new ConfigError(errors, source.path);
+    throw new ConfigError([...errors, ...commentHints(text)], source.path);
   }
   if (document.contents === null) {
     throw new ConfigError(['top level: expected a mapping with at least an icinga section but found an empty file'], source.path);
@@ -252,12 +304,19 @@ export function parseConfig(text: string, source: ConfigSource): LoadedConfig {
     secrets: [],
     inlineSecretKeys: new Set(),
   };
-  const result = configSchema(context, source.commands ?? COMMANDS).safeParse(data);
+  const { schema, chat } = configSchema(context, source.commands ?? COMMANDS);
+  const result = schema.safeParse(data);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.flatMap((issue) => issueMessages(issue, data)),
-      source.path,
-    );
+    const messages = result.error.issues.flatMap((issue) => issueMessages(issue, data));
+    // The cross-references could not be checked on a config that did not parse: checked on the raw one, if its chat section is fine.
+    const chatAlone = chat.safeParse(isMapping(data) ? data.chat : undefined);
+    if (chatAlone.success && isMapping(data)) {
+      for (const issue of destinationIssues(chatDestinations(chatAlone.data), data)) {
+        const message = `${pathLabel(issue.path)}: ${issue.message}`;
+        if (!messages.includes(message)) messages.push(message);
+      }
+    }
+    throw new ConfigError([...messages, ...commentHints(text)], source.path);
   }
 
   const warnings = routeWarnings(result.data);
