@@ -212,3 +212,27 @@ t.test('check-config: an unquoted #channel gets a hint, a typo the closest key, 
   t.match(both.err, /format\.widht: unknown key, did you mean width\?/);
   t.match(both.err, /routes\[0\]\.to\[0\]: expected a destination the chat section configures \(irc:#ops\) but found "irc:#opz"/);
 });
+
+t.test('a file the checking user cannot read: the error names that user and the service user, and how to check as it', async (t) => {
+  const { chmodSync, chownSync } = await import('node:fs');
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { userInfo } = await import('node:os');
+  const passwordFile = file('password', 'secret\n');
+  chmodSync(passwordFile, 0o600);
+  const config = file('eacces.yml', `icinga:\n  url: https://127.0.0.1:5665\n  username: relay\n  password_file: ${passwordFile}\n`);
+  chmodSync(config, 0o644);
+  chmodSync(dir, 0o755);
+  // As root nothing is denied: check as nobody, as an admin would check as the service user.
+  if (userInfo().uid === 0) chownSync(passwordFile, 0, 0);
+  const args = ['dist/src/cli.js', 'check-config', config];
+  const result = await promisify(execFile)('runuser', ['-u', 'nobody', '--', process.execPath, ...args]).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => error,
+  );
+  t.equal(result.code, 2);
+  t.match(
+    result.stderr,
+    `icinga.password_file: cannot read ${passwordFile} (permission denied for user nobody; the service runs as icinga-relay: give the file owner root, group icinga-relay, mode 0640, and check as that user: sudo -u icinga-relay icinga-relay check-config FILE)`,
+  );
+});

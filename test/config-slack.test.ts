@@ -98,7 +98,7 @@ t.test('a token written into a file others can read is warned about', async (t) 
   writeFileSync(path, withSlack('bot_token: xoxb-inline', 'app_token: ${SLACK_APP_TOKEN}', "channels: ['#ops']"));
   chmodSync(path, 0o644);
   t.same(loadConfig(path, ENV).warnings, [
-    `config file ${path} is readable by others (mode 0644) and holds a bot_token: chmod 600 it or use bot_token_file / \${ENV}`,
+    `config file ${path} is readable by others (mode 0644) and holds a bot_token: make it owner root, group icinga-relay, mode 0640, or use bot_token_file / \${ENV}`,
   ]);
 });
 

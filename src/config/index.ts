@@ -32,7 +32,7 @@ import { httpSection, type HttpConfig } from './http.js';
 import { icingaSection, type IcingaConfig } from './icinga.js';
 import { noiseSection, type NoiseConfig } from './noise.js';
 import { routesSection, templatesSection } from './routes.js';
-import { expecting, fileProblem, isMapping, schemaHelpers, type SchemaContext } from './schema.js';
+import { expecting, fileProblem, isMapping, schemaHelpers, SERVICE_USER, type SchemaContext } from './schema.js';
 import { shutdownSection, silenceSection, stateSection, type ShutdownConfig, type SilenceConfig, type StateConfig } from './state.js';
 
 export { builtInRoles, defaultAccess, type AccessConfig, type CommandList, type CommandRole } from './access.js';
@@ -321,12 +321,12 @@ export function parseConfig(text: string, source: ConfigSource): LoadedConfig {
 
   const warnings = routeWarnings(result.data);
   const inlineSecretKeys = [...context.inlineSecretKeys];
-  if (source.mode !== undefined && (source.mode & 0o044) !== 0 && inlineSecretKeys.length > 0) {
-    const readers = source.mode & 0o004 ? 'others' : 'its group';
+  // Group-readable is how the service reads it (root:icinga-relay 0640); readable by everyone is a leak.
+  if (source.mode !== undefined && (source.mode & 0o004) !== 0 && inlineSecretKeys.length > 0) {
     const mode = (source.mode & 0o777).toString(8).padStart(4, '0');
     warnings.push(
-      `config file ${source.path} is readable by ${readers} (mode ${mode}) and holds ` +
-        `${inlineSecretKeys.map((key) => `a ${key}`).join(' and ')}: chmod 600 it or use ` +
+      `config file ${source.path} is readable by others (mode ${mode}) and holds ` +
+        `${inlineSecretKeys.map((key) => `a ${key}`).join(' and ')}: make it owner root, group ${SERVICE_USER}, mode 0640, or use ` +
         `${inlineSecretKeys.map((key) => `${key}_file`).join(', ')} / \${ENV}`,
     );
   }

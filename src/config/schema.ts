@@ -6,6 +6,7 @@
  */
 
 import { readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { pemProblem } from '../util/pem.js';
@@ -76,8 +77,18 @@ export const expecting =
 
 /** Node's message ends with the system call and the path; the path is in our message already. */
 export function fileProblem(error: unknown): string {
+  if ((error as NodeJS.ErrnoException).code === 'EACCES') {
+    // Usually root wrote a file the service user cannot read, or the reverse: say who is reading, and who must.
+    return (
+      `permission denied for user ${userInfo().username}; the service runs as ${SERVICE_USER}: give the file ` +
+      `owner root, group ${SERVICE_USER}, mode 0640, and check as that user: sudo -u ${SERVICE_USER} icinga-relay check-config FILE`
+    );
+  }
   return (error as Error).message.split(',')[0];
 }
+
+/** The user the systemd unit runs the relay as (systemd/icinga-relay.service). */
+export const SERVICE_USER = 'icinga-relay';
 
 /** The schema builders, bound to one parse's context. */
 export function schemaHelpers(context: SchemaContext) {
