@@ -207,9 +207,9 @@ t.test('check-config: an unquoted #channel gets a hint, a typo the closest key, 
   t.notMatch(typo.err, /starts a comment/, 'no comment hint where the channel is quoted');
 
   // Two problems in one file: the unknown key and a route to a channel the chat section lacks. Both at once.
-  const both = await run(['check-config', file('both.yml', `${icinga}format: { widht: 100 }\nchat:\n  irc: { server: irc.example.org, channels: ['#ops'] }\nroutes:\n  - to: ['irc:#opz']\n`)]);
+  const both = await run(['check-config', file('both.yml', `${icinga}format: { widt: 100 }\nchat:\n  irc: { server: irc.example.org, channels: ['#ops'] }\nroutes:\n  - to: ['irc:#opz']\n`)]);
   t.equal(both.code, 2);
-  t.match(both.err, /format\.widht: unknown key, did you mean width\?/);
+  t.match(both.err, /format\.widt: unknown key, did you mean width\?/);
   t.match(both.err, /routes\[0\]\.to\[0\]: expected a destination the chat section configures \(irc:#ops\) but found "irc:#opz"/);
 });
 

@@ -21,6 +21,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { COMMANDS } from '../commands/index.js';
+import { closestMatch } from '../util/closest-match.js';
 import { BACKENDS, CHAT_NAMING, chatDestinations, type ChatConfig } from '../chat/registry.js';
 import type { EventType } from '../icinga/event-types.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
@@ -133,30 +134,10 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** One issue as the lines a user reads; `data` tells a missing key from a key of the wrong type. */
-/** The allowed key a typo most likely meant: one or two edits away (one for short keys), or a part of it ("user" for username). */
-export function closestKey(key: string, allowed: readonly string[]): string | undefined {
+/** The allowed key a typo most likely meant (closestMatch), or the one it is a part of ("user" for username). */
+function closestKey(key: string, allowed: readonly string[]): string | undefined {
   const word = key.toLowerCase();
-  let best: { name: string; distance: number } | undefined;
-  for (const name of allowed) {
-    const distance = editDistance(word, name);
-    const close = distance <= (word.length >= 5 ? 2 : 1) || (word.length >= 3 && (name.startsWith(word) || word.startsWith(name)));
-    if (close && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
-/** Levenshtein distance, with a swap of two neighbours counting as one edit ("chanenls"). */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
+  return closestMatch(word, allowed) ?? (word.length >= 3 ? allowed.find((name) => name.startsWith(word) || word.startsWith(name)) : undefined);
 }
 
 /**
@@ -232,7 +213,22 @@ function configSchema(context: SchemaContext, commands: CommandList) {
     silence: silenceSection(helpers, destination),
     shutdown: shutdownSection(helpers),
   }).superRefine((config, ctx) => {
-    for (const issue of destinationIssues(chatDestinations(config.chat), config)) ctx.addIssue({ code: 'custom', ...issue });
+    const configured = chatDestinations(config.chat);
+    for (const issue of destinationIssues(configured, config)) ctx.addIssue({ code: 'custom', ...issue });
+    // A room rule for a destination no backend serves would never narrow anything: the room it was meant for stays open.
+    for (const name of Object.keys(config.access?.rooms ?? {})) {
+      if (configured.includes(name)) continue;
+      const closest = closestMatch(name, configured);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['access', 'rooms', name],
+        message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}${closest === undefined ? '' : ` (did you mean ${closest}?)`}`,
+      });
+    }
+  }).transform((config) => {
+    // Who may act is who may enter: a members-only room admits the XMPP identities access.users names.
+    if (config.chat.xmpp) config.chat.xmpp.members = Object.keys(config.access?.users ?? {}).filter((identity) => identity.startsWith('xmpp:')).map((identity) => identity.slice('xmpp:'.length));
+    return config;
   });
   return { schema, chat };
 }

@@ -324,7 +324,8 @@ export class SlackBackend implements ChatBackend {
       }
       await this.pause(this.rateLimitedUntil - this.clock.now());
       try {
-        await this.web.chat.postMessage({ channel, ...rendered, unfurl_links: false, unfurl_media: false });
+        // parse: none and no link_names: the plain-text fallback is not searched for @here or #channel either.
+        await this.web.chat.postMessage({ channel, ...rendered, parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false });
         return;
       } catch (error) {
         failure = classifyFailure(error);
