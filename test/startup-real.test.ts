@@ -4,40 +4,25 @@
  * silence. The event stream and the other backends do not wait for it, its failure says to
  * check the port, and SIGTERM runs the stop sequence while it is still trying.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import { startIcinga2 } from './harness/icinga2.js';
 import { startIrcd } from './harness/ircd.js';
-import { relayProcesses } from './helpers/process.js';
+import { relayProcesses, writeRelayConfig } from './helpers/process.js';
 
 t.test('a chat backend that cannot connect holds up neither the stream nor the console, and SIGTERM still stops cleanly', async (t) => {
   const [icinga, ircd] = await Promise.all([startIcinga2(), startIrcd()]);
   t.teardown(() => Promise.all([icinga.destroy(), ircd.destroy()]));
-  const passwordFile = join(icinga.dir, 'relay-password');
-  writeFileSync(passwordFile, icinga.users.relay.password + '\n', { mode: 0o600 });
-  const configFile = join(icinga.dir, 'relay.yml');
-  writeFileSync(
-    configFile,
-    [
-      'icinga:',
-      `  url: ${icinga.url}`,
-      `  ca_file: ${icinga.caFile}`,
-      `  username: ${icinga.users.relay.username}`,
-      `  password_file: ${passwordFile}`,
-      'chat:',
-      '  console:',
-      '    timestamps: never',
-      '  irc:',
-      '    server: 127.0.0.1',
-      `    port: ${ircd.port}`,
-      '    tls: true',
-      '    nick: relay',
-      "    channels: ['#ops']",
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const configFile = writeRelayConfig(icinga, [
+    'chat:',
+    '  console:',
+    '    timestamps: never',
+    '  irc:',
+    '    server: 127.0.0.1',
+    `    port: ${ircd.port}`,
+    '    tls: true',
+    '    nick: relay',
+    "    channels: ['#ops']",
+  ]);
   const startRelay = relayProcesses(t, configFile);
 
   const relay = startRelay();

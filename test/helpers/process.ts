@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Icinga2Instance } from '../harness/icinga2.js';
 
 /** A child process whose stdout and stderr lines are collected and can be waited for. */
 export interface WatchedProcess {
@@ -68,4 +71,17 @@ export function relayProcesses(t: { teardown: (fn: () => void) => void }, config
     children.push(relay);
     return relay;
   };
+}
+
+/**
+ * A config file for the built relay in `icinga.dir` (relay.yml): the icinga section for the
+ * harness Icinga2 as the relay user, its password in a file of its own, then `rest` (YAML lines).
+ */
+export function writeRelayConfig(icinga: Pick<Icinga2Instance, 'dir' | 'url' | 'caFile' | 'users'>, rest: string[]): string {
+  const passwordFile = join(icinga.dir, 'relay-password');
+  writeFileSync(passwordFile, icinga.users.relay.password + '\n', { mode: 0o600 });
+  const configFile = join(icinga.dir, 'relay.yml');
+  const icingaSection = ['icinga:', `  url: ${icinga.url}`, `  ca_file: ${icinga.caFile}`, `  username: ${icinga.users.relay.username}`, `  password_file: ${passwordFile}`];
+  writeFileSync(configFile, [...icingaSection, ...rest, ''].join('\n'), { mode: 0o600 });
+  return configFile;
 }
