@@ -147,6 +147,9 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
   }
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
 
+  // The daemon runs until a signal stops it: while the event stream waits to reconnect, with no
+  // chat socket open (console only), nothing else would keep the process alive (it exited 13).
+  const alive = setInterval(() => {}, 1 << 30);
   return new Promise<number>((resolve) => {
     // Signals are handled from here on: a chat server that never answers holds start() for START_WAIT_MS at most, and the event stream not at all.
     let busy: Promise<void> = relay.start();
@@ -182,6 +185,7 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
       const stopped = busy.then(() => relay.stop({ flushMs: relay.shutdownFlushMs })).then(() => 'stopped' as const);
       void Promise.race([stopped, late]).then((outcome) => {
         clearTimeout(deadline);
+        clearInterval(alive);
         if (outcome === 'late') logger.warn('stopping took longer than shutdown.flush and the goodbyes allow; exiting with connections still open', { deadlineMs });
         resolve(0);
       });

@@ -7,12 +7,13 @@
 import t from 'tap';
 import { startIcinga2 } from './harness/icinga2.js';
 import { startIrcd } from './harness/ircd.js';
-import { relayProcesses, writeRelayConfig } from './helpers/process.js';
+import { relayProcesses } from './helpers/process.js';
+import { relayConfigFile } from './commands/helpers.js';
 
 t.test('a chat backend that cannot connect holds up neither the stream nor the console, and SIGTERM still stops cleanly', async (t) => {
   const [icinga, ircd] = await Promise.all([startIcinga2(), startIrcd()]);
   t.teardown(() => Promise.all([icinga.destroy(), ircd.destroy()]));
-  const configFile = writeRelayConfig(icinga, [
+  const configFile = relayConfigFile(icinga, [`  ca_file: ${icinga.caFile}`], [
     'chat:',
     '  console:',
     '    timestamps: never',

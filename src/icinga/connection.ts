@@ -1,4 +1,5 @@
-import { createSecureContext } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { pemProblem } from '../util/pem.js';
@@ -17,13 +18,16 @@ export type IcingaAuth =
 export interface ConnectionSettings {
   /** PEM contents of the CA that signed Icinga2's certificate. Without it, the system CAs are used. */
   caPem?: string;
-  /** Where caPem came from, for the messages. */
-  caFile?: string;
   auth: IcingaAuth;
   /** Limit for a whole API request, and for the response headers of the event stream. */
   requestTimeoutMs?: number;
   /** Idle time before TCP keepalive probes start (see the note in the constructor). */
   tcpKeepAliveDelayMs?: number;
+  /**
+   * Where caPem and the client certificate and key came from: Icinga2 renews its CA and
+   * certificates, and refreshTls() reads these again (before each reconnect).
+   */
+  files?: { ca?: string; cert?: string; key?: string };
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -52,10 +56,14 @@ export class IcingaConnection {
   private current = 0;
   /** What failure messages name: the keys and files of this connection's settings. */
   readonly failureHints: FailureHints;
-  private readonly dispatcher: Agent;
+  private dispatcher: Agent;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
   private readonly clock: Clock;
+  private readonly tcpKeepAliveDelayMs: number;
+  private readonly files: NonNullable<ConnectionSettings['files']>;
+  /** The TLS material in use: CA, and the client certificate and key for certificate auth. */
+  private tls: Pick<SecureContextOptions, 'ca' | 'cert' | 'key'>;
 
   constructor(url: string | readonly string[], settings: ConnectionSettings, clock: Clock = systemClock) {
     const urls = typeof url === 'string' ? [url] : url;
@@ -68,21 +76,18 @@ export class IcingaConnection {
     this.failureHints = {
       auth: settings.auth.method,
       passwordFile: settings.auth.method === 'password' ? settings.auth.passwordFile : undefined,
-      caFile: settings.caFile,
+      caFile: settings.files?.ca,
     };
     this.requestTimeoutMs = settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.clock = clock;
 
-    const tlsOptions =
+    this.files = settings.files ?? {};
+    this.tcpKeepAliveDelayMs = settings.tcpKeepAliveDelayMs ?? DEFAULT_TCP_KEEPALIVE_DELAY_MS;
+    this.tls =
       settings.auth.method === 'certificate'
         ? { ca: settings.caPem, cert: settings.auth.certPem, key: settings.auth.keyPem }
         : { ca: settings.caPem };
-    const caProblem = settings.caPem === undefined ? undefined : pemProblem(settings.caPem, 'CA');
-    // The config check reports this with the file's name; here only for a CA given some other way.
-    if (caProblem !== undefined) throw new Error(`the CA file has ${caProblem}`);
-    // Fails now, with OpenSSL's reason, on an unreadable or mismatched client certificate and key,
-    // instead of on every connection attempt.
-    createSecureContext(tlsOptions);
+    checkTls(this.tls);
 
     this.headers = { accept: 'application/json' };
     if (settings.auth.method === 'password') {
@@ -90,17 +95,39 @@ export class IcingaConnection {
       this.headers.authorization = `Basic ${credentials}`;
     }
 
-    this.dispatcher = new Agent({
+    this.dispatcher = this.makeAgent();
+  }
+
+  private makeAgent(): Agent {
+    return new Agent({
       connect: {
-        ...tlsOptions,
+        ...this.tls,
         // Node 20.20 sets TCP_KEEPIDLE to this delay, TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10
         // (measured with strace), so a silently dead peer is noticed ~40 s into an idle stream.
         keepAlive: true,
-        keepAliveInitialDelay: settings.tcpKeepAliveDelayMs ?? DEFAULT_TCP_KEEPALIVE_DELAY_MS,
+        keepAliveInitialDelay: this.tcpKeepAliveDelayMs,
         timeout: this.requestTimeoutMs,
       },
       headersTimeout: this.requestTimeoutMs,
     });
+  }
+
+  /**
+   * Reads the CA file and the client certificate and key again; when any changed, new connections
+   * use them (open ones finish on the old). Returns the names of the files that changed. Throws,
+   * keeping what is in use, when a file cannot be read or holds nothing usable.
+   */
+  refreshTls(): string[] {
+    const read = (path: string | undefined, current: unknown) => (path === undefined ? current : readFileSync(path, 'utf8'));
+    const next = { ...this.tls, ca: read(this.files.ca, this.tls.ca), ...(this.tls.cert !== undefined && { cert: read(this.files.cert, this.tls.cert), key: read(this.files.key, this.tls.key) }) } as typeof this.tls;
+    const changed = (['ca', 'cert', 'key'] as const).filter((key) => next[key] !== this.tls[key]).map((key) => this.files[key]!);
+    if (changed.length === 0) return [];
+    checkTls(next);
+    this.tls = next;
+    const old = this.dispatcher;
+    this.dispatcher = this.makeAgent();
+    void old.close().catch(() => undefined);
+    return changed;
   }
 
   /** The endpoint requests go to now. */
@@ -164,3 +191,13 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * Fails now, with OpenSSL's reason, on an unreadable CA or a mismatched client certificate and
+ * key, instead of on every connection attempt.
+ */
+function checkTls(tls: Pick<SecureContextOptions, 'ca' | 'cert' | 'key'>): void {
+  // Node silently ignores a CA that is not PEM, and then trusts nothing. The config check reports this with the file's name.
+  const caProblem = typeof tls.ca === 'string' ? pemProblem(tls.ca, 'CA') : undefined;
+  if (caProblem !== undefined) throw new Error(`the CA file has ${caProblem}`);
+  createSecureContext(tls);
+}

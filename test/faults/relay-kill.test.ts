@@ -9,8 +9,8 @@ import t from 'tap';
 import { HARD_STATES_FILE } from '../../src/catchup.js';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { waitForExit } from '../harness/daemon.js';
-import { relayProcesses, writeRelayConfig } from '../helpers/process.js';
-import { waitUntil } from '../commands/helpers.js';
+import { relayProcesses } from '../helpers/process.js';
+import { relayConfigFile, waitUntil } from '../commands/helpers.js';
 
 t.test('relay SIGKILL: the restarted relay reports exactly the changes made while it was dead', async (t) => {
   const icinga = await startIcinga2();
@@ -21,7 +21,7 @@ t.test('relay SIGKILL: the restarted relay reports exactly the changes made whil
 
   const stateDir = join(icinga.dir, 'relay-state');
   mkdirSync(stateDir);
-  const configFile = writeRelayConfig(icinga, ['state:', `  dir: ${stateDir}`, 'chat:', '  console:', '    timestamps: never']);
+  const configFile = relayConfigFile(icinga, [`  ca_file: ${icinga.caFile}`], ['state:', `  dir: ${stateDir}`, 'chat:', '  console:', '    timestamps: never']);
   const startRelay = relayProcesses(t, configFile);
 
   const first = startRelay();

@@ -1,16 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Icinga2Instance } from '../harness/icinga2.js';
 
 /** A child process whose stdout and stderr lines are collected and can be waited for. */
 export interface WatchedProcess {
   child: ChildProcess;
   stdout: string[];
   stderr: string[];
-  /** Resolves with the first line (existing or future) of the stream that matches; rejects after timeoutMs. */
-  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs: number): Promise<string>;
+  /** Resolves with the first line (existing from index `from` on, or future) of the stream that matches; rejects after timeoutMs. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs: number, from?: number): Promise<string>;
   exited: Promise<number | null>;
 }
 
@@ -35,8 +32,8 @@ export function watchProcess(command: string, args: string[], env: NodeJS.Proces
     child,
     ...lines,
     exited,
-    waitFor(stream, pattern, timeoutMs) {
-      const seen = lines[stream].find((line) => pattern.test(line));
+    waitFor(stream, pattern, timeoutMs, from = 0) {
+      const seen = lines[stream].slice(from).find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -71,17 +68,4 @@ export function relayProcesses(t: { teardown: (fn: () => void) => void }, config
     children.push(relay);
     return relay;
   };
-}
-
-/**
- * A config file for the built relay in `icinga.dir` (relay.yml): the icinga section for the
- * harness Icinga2 as the relay user, its password in a file of its own, then `rest` (YAML lines).
- */
-export function writeRelayConfig(icinga: Pick<Icinga2Instance, 'dir' | 'url' | 'caFile' | 'users'>, rest: string[]): string {
-  const passwordFile = join(icinga.dir, 'relay-password');
-  writeFileSync(passwordFile, icinga.users.relay.password + '\n', { mode: 0o600 });
-  const configFile = join(icinga.dir, 'relay.yml');
-  const icingaSection = ['icinga:', `  url: ${icinga.url}`, `  ca_file: ${icinga.caFile}`, `  username: ${icinga.users.relay.username}`, `  password_file: ${passwordFile}`];
-  writeFileSync(configFile, [...icingaSection, ...rest, ''].join('\n'), { mode: 0o600 });
-  return configFile;
 }

@@ -150,7 +150,7 @@ t.test('a CA that did not sign the server certificate gives "certificate not tru
 
   // With ca_file set, "set icinga.ca_file" would send the admin in circles: the file is named instead.
   const caFile = join(dir, 'ca.crt');
-  const named = openStream(t, { ...passwordAuth(), caPem: readFileSync(caFile, 'utf8'), caFile });
+  const named = openStream(t, { ...passwordAuth(), caPem: readFileSync(caFile, 'utf8'), files: { ca: caFile } });
   await waitFor(() => failures(named).length >= 1, 'a failed attempt');
   await named.stream.stop();
   t.match(failures(named)[0], {
