@@ -308,6 +308,7 @@ export class Relay {
   /** Before the noise and command callbacks can fire: they only run once events or messages arrive. */
   private createMetrics(): RelayMetrics {
     const metrics = new RelayMetrics(this.healthSources());
+    this.actionsConnection.onApiRequest = (seconds, result) => metrics.icingaApiRequest(seconds, result);
     this.stream.on('event', (event) => metrics.eventReceived(event.type));
     return metrics;
   }

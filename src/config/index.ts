@@ -259,6 +259,11 @@ function destinationIssues(configured: readonly string[], config: { routes?: unk
   return issues;
 }
 
+/** The schema for its shape alone (json-schema.ts makes the JSON Schema of it): no environment, no files. */
+export function bareConfigSchema() {
+  return configSchema({ env: {}, baseDir: '/', secrets: [], inlineSecretKeys: new Set() }, COMMANDS).schema;
+}
+
 /** Routes that are valid but probably not what was meant. */
 function routeWarnings(config: RelayConfig): string[] {
   if (config.routes === undefined) return [];

@@ -40,6 +40,9 @@ export interface ApiResponse {
   text: string;
 }
 
+/** How an API request ended: the status class of Icinga2's answer, or no answer (timeout, connection refused). */
+export type ApiRequestResult = '2xx' | '3xx' | '4xx' | '5xx' | 'no-answer';
+
 export interface RequestSettings {
   body?: unknown;
   signal?: AbortSignal;
@@ -64,6 +67,8 @@ export class IcingaConnection {
   private readonly files: NonNullable<ConnectionSettings['files']>;
   /** The TLS material in use: CA, and the client certificate and key for certificate auth. */
   private tls: Pick<SecureContextOptions, 'ca' | 'cert' | 'key'>;
+  /** Told how long each apiRequest took and how it ended (the stream's long request is not one): for the metrics. */
+  onApiRequest?: (seconds: number, result: ApiRequestResult) => void;
 
   constructor(url: string | readonly string[], settings: ConnectionSettings, clock: Clock = systemClock) {
     const urls = typeof url === 'string' ? [url] : url;
@@ -168,12 +173,16 @@ export class IcingaConnection {
     const controller = new AbortController();
     const timer = this.clock.setTimeout(() => controller.abort(new IcingaTimeoutError(this.requestTimeoutMs)), this.requestTimeoutMs);
     const combined = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+    const started = this.clock.now();
+    let result: ApiRequestResult = 'no-answer';
     try {
       const response = await this.request(method, path, { body, signal: combined });
       const text = await response.body.text();
+      result = `${Math.min(5, Math.max(2, Math.floor(response.statusCode / 100)))}xx` as ApiRequestResult;
       return { status: response.statusCode, body: parseJson(text), text };
     } finally {
       this.clock.clearTimeout(timer);
+      this.onApiRequest?.((this.clock.now() - started) / 1000, result);
     }
   }
 

@@ -12,6 +12,8 @@ export interface SlackConfig extends ChatConnectionConfig {
   apiUrl: string;
   /** Retries of one failed Web API call (429 and network errors) before it counts as failed. */
   retries: number;
+  /** HTTP(S) proxy for the Web API and Socket Mode (CONNECT); without it, HTTPS_PROXY/NO_PROXY apply. */
+  proxy?: string;
 }
 
 /** slack:<channel> for each configured channel, as written (#name or an ID). */
@@ -34,6 +36,9 @@ export function slackSchema({ text, envText, secret, secretFile, switchedSection
       z.string().regex(/^https?:\/\/[^\s]+\/api\/$/, { error: expecting('an http(s):// URL ending in /api/') }),
     ).default('https://slack.com/api/'),
     retries: z.int({ error: expecting('a whole number from 0 to 10') }).min(0).max(10).default(3),
+    proxy: envText('an http(s)://host:port proxy URL')
+      .pipe(z.string().regex(/^https?:\/\/[^\s/]+\/?$/, { error: expecting('an http(s)://host:port proxy URL') }))
+      .optional(),
     ...connectionKeys(1, 1),
   })
     .superRefine((keys, ctx) => {
@@ -47,6 +52,7 @@ export function slackSchema({ text, envText, secret, secretFile, switchedSection
         channels: keys.channels,
         apiUrl: keys.api_url,
         retries: keys.retries,
+        ...(keys.proxy === undefined ? {} : { proxy: keys.proxy }),
         ...connection(keys),
       }),
     );
