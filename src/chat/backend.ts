@@ -120,4 +120,6 @@ export class DeliveryError extends Error {
 
 export interface BackendDependencies {
   logger: Logger;
+  /** log.deliveries: one info line per message sent, when it has been handed to the server. */
+  logDeliveries?: boolean;
 }

@@ -9,11 +9,10 @@ import type { ChatConnectionConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import { Reconnector } from '../util/reconnector.js';
-import { DeliveryError, type BackendCounters, type ChatBackend, type DeliveryFailureReason, type IncomingMessage } from './backend.js';
+import { DeliveryError, type BackendCounters, type BackendDependencies, type ChatBackend, type DeliveryFailureReason, type IncomingMessage } from './backend.js';
 import { connectionOutbox, type Outbox, type OutboxOptions } from './outbox.js';
 
-export interface ConnectionBackendDependencies {
-  logger: Logger;
+export interface ConnectionBackendDependencies extends BackendDependencies {
   clock?: Clock;
   random?: Random;
 }
@@ -53,6 +52,7 @@ export abstract class ConnectionBackend implements ChatBackend {
       transmit: (destination, message) => this.transmit(destination, message).catch((error: unknown) => Promise.reject(asDeliveryError(error))),
       clock: this.clock,
       logger: this.logger,
+      logSent: dependencies.logDeliveries,
     });
     this.reconnect = this.reconnector(reconnect);
   }

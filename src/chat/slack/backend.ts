@@ -74,6 +74,14 @@ function classifyFailure(error: unknown): SlackFailure {
   return { permanent: false, reason: failure.message ?? String(error) };
 }
 
+/** Slack's answers to a token it does not take. */
+const TOKEN_ERRORS = new Set(['invalid_auth', 'not_authed', 'not_allowed_token_type', 'token_revoked', 'token_expired', 'account_inactive']);
+
+/** What to fix when Slack refused a token: the config key it came from. */
+function tokenAdvice(reason: string, key: 'bot_token' | 'app_token'): string {
+  return TOKEN_ERRORS.has(reason) ? `; check chat.slack.${key} (or ${key}_file)` : '';
+}
+
 /** The library's log lines go to ours at debug level: our own lines say what happened and what comes next. */
 function libraryLogger(logger: Logger): SlackLogger {
   const write = (...parts: unknown[]) => logger.debug(parts.map(String).join(' '));
@@ -221,7 +229,7 @@ export class SlackBackend extends ConnectionBackend {
       this.outbox.setReady(true);
     } catch (error) {
       const failure = classifyFailure(error);
-      if (failure.permanent) throw new Error(`Slack refused the bot token: ${failure.reason}`);
+      if (failure.permanent) throw new Error(`Slack refused the bot token: ${failure.reason}${tokenAdvice(failure.reason, 'bot_token')}`);
       const delayMs = this.webRetry.schedule(failure.retryAfterMs);
       if (delayMs !== undefined) this.logger.warn('Slack Web API not available, messages wait in the queue', { error: failure.reason, retryInMs: delayMs });
     }
@@ -326,7 +334,7 @@ export class SlackBackend extends ConnectionBackend {
     } catch (error) {
       const failure = classifyFailure(error);
       if (failure.permanent) {
-        this.logger.error('Slack refused the Socket Mode connection: messages people write will not arrive', { error: failure.reason });
+        this.logger.error(`Slack refused the Socket Mode connection: messages people write will not arrive${tokenAdvice(failure.reason, 'app_token')}`, { error: failure.reason });
       } else {
         this.socketDown(failure.reason);
       }

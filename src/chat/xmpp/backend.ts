@@ -147,7 +147,7 @@ export function renderXmppText(message: RelayMessage): string {
 /** The log text for a failed login: what went wrong, and what to do about it where we can tell. */
 function describeLoginFailure(error: unknown, config: Pick<XmppConfig, 'ca'>): string {
   const { message, code, name } = error as Error & { code?: string };
-  if (name === 'SASLError') return `the server refused the login (${message}): check jid and password`;
+  if (name === 'SASLError') return `the server refused the login (${message}): check chat.xmpp.jid and password (or password_file)`;
   if (code && /CERT|SIGNATURE|ISSUER/.test(code)) {
     const advice = config.ca ? 'is ca_file the CA that signed it?' : 'for a private CA, set ca_file';
     return `the server's TLS certificate failed verification (${code}: ${message}); ${advice}`;
@@ -245,10 +245,12 @@ export class XmppBackend extends ConnectionBackend {
       const online = await Promise.race([session.client.start().then(() => true), session.ended.then(() => false)]);
       if (!online) throw new Error('the server closed the connection during login');
     } catch (error) {
+      // A refused login stays refused until the config or the account is fixed: retried at the slowest pace.
+      const refused = (error as Error).name === 'SASLError';
       if (!this.closing) {
         this.logger.error('XMPP login failed, will retry', { service: this.config.service, jid: this.config.jid, error: describeLoginFailure(error, this.config) });
       }
-      this.endSession(session);
+      this.endSession(session, refused);
       throw error;
     }
     session.online = true;
@@ -301,7 +303,7 @@ export class XmppBackend extends ConnectionBackend {
   }
 
   /** Forgets a connection that failed or ended, and plans the next one. */
-  private endSession(session: Session): void {
+  private endSession(session: Session, loginRefused = false): void {
     if (this.session !== session) return;
     this.session = undefined;
     // What the dead connection still reports is noise.
@@ -310,7 +312,8 @@ export class XmppBackend extends ConnectionBackend {
     this.outbox.setReady(false);
     // Closes whatever is left of the stream and socket.
     session.client.stop().catch(() => {});
-    const delayMs = this.reconnect.schedule();
+    // A refused login is retried at the slowest pace (reconnect.max).
+    const delayMs = this.reconnect.schedule(loginRefused ? this.config.reconnect.maxMs : 0);
     if (delayMs !== undefined) this.logger.info('reconnecting to XMPP', { inMs: delayMs });
   }
 
