@@ -27,6 +27,8 @@ export class FakeBackend implements ChatBackend {
   connects = 0;
   closes = 0;
   readonly outbox: Outbox | undefined;
+  /** Only with a queue: like a backend whose send() resolves on delivery, the plain fake has nothing to flush. */
+  readonly flush?: (deadlineMs: number) => Promise<number>;
   private up = true;
 
   constructor(
@@ -45,6 +47,8 @@ export class FakeBackend implements ChatBackend {
       logger: queue.logger,
     });
     this.outbox.setReady(queue.ready);
+    const outbox = this.outbox;
+    this.flush = (deadlineMs) => outbox.flush(deadlineMs);
   }
 
   /** What /healthz reports; a test may flip it. With a queue: whether the outbox sends. */
@@ -89,10 +93,6 @@ export class FakeBackend implements ChatBackend {
   /** The texts sent since `from` (an index into `sent`). */
   texts(from = 0): string[] {
     return this.sent.slice(from).map((sent) => sent.message.text);
-  }
-
-  flush(deadlineMs: number): Promise<number> {
-    return this.outbox?.flush(deadlineMs) ?? Promise.resolve(0);
   }
 
   async close(): Promise<void> {
