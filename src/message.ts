@@ -29,6 +29,11 @@ export interface RelayMessage {
    * tells one notice from the next by it.
    */
   notice?: string;
+  /**
+   * The objects (`host`, `host!service`) a summary names in its text, for a line that stands for
+   * several events (a storm line); absent on messages about one object or none.
+   */
+  objects?: readonly string[];
   /** Named facts of the event, for templates and routing: author, comment, output, duration, ... */
   fields: Record<string, FieldValue>;
 }
