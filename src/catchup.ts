@@ -174,11 +174,31 @@ export interface HardStateStoreOptions {
   logger: Logger;
   /** Saves are debounced: a burst of 10,000 events writes the file once. */
   saveDelayMs?: number;
+  /**
+   * Whether everything handed on for delivery so far has been sent (nothing waits in noise control
+   * or a chat queue). Until it says so, a change is not announced: the file keeps the state before
+   * it, so that a relay killed with alerts still queued reports them after its restart. Without it,
+   * a change counts as announced at once.
+   */
+  delivered?: () => boolean;
+  /** How often `delivered` is asked while changes wait to be announced. */
+  deliveryCheckMs?: number;
 }
 
-/** The last known hard state of every object, saved atomically some seconds after a change. */
+export const DELIVERY_CHECK_MS = 1_000;
+
+/**
+ * The last known hard state of every object, saved atomically some seconds after a change. What
+ * is saved is what was announced: a change whose alert has not reached the chat server yet is saved
+ * as the state before it.
+ */
 export class HardStateStore {
   readonly states = new Map<string, HardState>();
+  /** Objects whose latest change is not delivered yet, with the state announced before it (undefined: none). */
+  private readonly unannounced = new Map<string, HardState | undefined>();
+  private deliveryTimer: TimerHandle | undefined;
+  /** See HardStateStoreOptions.delivered; the relay that takes the store over on a reload points it at itself. */
+  delivered: (() => boolean) | undefined;
   /** Whether a state file was read: without one, the first reading is recorded silently. */
   readonly restored: boolean = false;
   /** When the saved states were last known to be current (ms), from the file. */
@@ -187,6 +207,7 @@ export class HardStateStore {
 
   constructor(private readonly options: HardStateStoreOptions) {
     this.saving = new DelayedSave(options.clock, options.saveDelayMs ?? 5_000, () => this.save());
+    this.delivered = options.delivered;
     const file = this.file;
     if (file === undefined) return;
     const text = readStateFile(file, options.logger, 'cannot read the hard states file; the first catch-up reports nothing');
@@ -207,6 +228,10 @@ export class HardStateStore {
     }
   }
 
+  get dir(): string | undefined {
+    return this.options.dir;
+  }
+
   get file(): string | undefined {
     return this.options.dir === undefined ? undefined : join(this.options.dir, HARD_STATES_FILE);
   }
@@ -214,6 +239,7 @@ export class HardStateStore {
   set(object: string, state: HardState): void {
     const known = this.states.get(object);
     if (known?.state === state.state && known.since === state.since) return;
+    this.awaitDelivery(object, known);
     this.states.set(object, state);
     this.changed();
   }
@@ -221,9 +247,52 @@ export class HardStateStore {
   /** Replaces everything with what the API answered (objects gone from Icinga2 go from here too). */
   replace(current: readonly CurrentState[], keep: (object: string) => boolean = () => false): void {
     const objects = new Set(current.map((state) => state.object));
-    for (const object of this.states.keys()) if (!objects.has(object) && !keep(object)) this.states.delete(object);
-    for (const { object, state, since } of current) if (!keep(object)) this.states.set(object, { state, since });
+    for (const object of this.states.keys()) {
+      if (!objects.has(object) && !keep(object)) {
+        this.states.delete(object);
+        this.unannounced.delete(object);
+      }
+    }
+    for (const { object, state, since } of current) {
+      if (keep(object)) continue;
+      const known = this.states.get(object);
+      // A change the catch-up summary reports is announced once that summary is sent.
+      if (known?.state !== state) this.awaitDelivery(object, known);
+      this.states.set(object, { state, since });
+    }
     this.changed();
+  }
+
+  /** Changes not yet known to have reached chat. */
+  get undelivered(): number {
+    return this.unannounced.size;
+  }
+
+  /** Counts every change as announced if everything handed on has been sent (for a shutdown, after the flush). */
+  checkDelivered(): void {
+    if (this.unannounced.size === 0 || !(this.delivered?.() ?? true)) return;
+    this.unannounced.clear();
+    this.options.clock.clearTimeout(this.deliveryTimer);
+    this.deliveryTimer = undefined;
+    this.changed();
+  }
+
+  private awaitDelivery(object: string, announced: HardState | undefined): void {
+    if (this.delivered === undefined) return;
+    if (!this.unannounced.has(object)) this.unannounced.set(object, announced);
+    this.deliveryTimer ??= this.options.clock.setTimeout(() => this.deliveryTick(), this.options.deliveryCheckMs ?? DELIVERY_CHECK_MS);
+  }
+
+  private deliveryTick(): void {
+    this.deliveryTimer = undefined;
+    this.checkDelivered();
+    if (this.unannounced.size > 0) this.deliveryTimer = this.options.clock.setTimeout(() => this.deliveryTick(), this.options.deliveryCheckMs ?? DELIVERY_CHECK_MS);
+  }
+
+  /** Stops asking whether changes were delivered (the relay stops); what is unannounced stays so in the file. */
+  stop(): void {
+    this.options.clock.clearTimeout(this.deliveryTimer);
+    this.deliveryTimer = undefined;
   }
 
   /** Writes the file now if a save is pending. */
@@ -238,7 +307,12 @@ export class HardStateStore {
   private save(): void {
     const file = this.file!;
     try {
-      const states = Object.fromEntries([...this.states].sort(([a], [b]) => a.localeCompare(b)));
+      const saved = [...this.states].flatMap(([object, state]): [string, HardState][] => {
+        if (!this.unannounced.has(object)) return [[object, state]];
+        const announced = this.unannounced.get(object);
+        return announced === undefined ? [] : [[object, announced]];
+      });
+      const states = Object.fromEntries(saved.sort(([a], [b]) => a.localeCompare(b)));
       writeFileAtomically(file, JSON.stringify({ version: STATE_VERSION, savedAt: this.options.clock.now(), states }) + '\n');
     } catch (error) {
       this.options.logger.error('cannot save the hard states; a restart of the relay may miss changes', { file, error });

@@ -14,7 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ChatBackend } from './chat/backend.js';
+import type { BackendCounters, ChatBackend } from './chat/backend.js';
 import type { EventStreamCounters } from './icinga/stream.js';
 import type { Logger } from './log.js';
 import type { NoiseCount } from './noise/index.js';
@@ -71,6 +71,7 @@ export class RelayMetrics {
   private readonly messagesOut: Counter<'destination' | 'result'>;
   private readonly noise: Counter<'destination' | 'kind'>;
   private readonly commands: Counter<'outcome' | 'command'>;
+  private readonly throttled: Counter<'backend'>;
   private readonly lag: Histogram<'destination'>;
 
   constructor(sources: HealthSources) {
@@ -86,6 +87,12 @@ export class RelayMetrics {
       name: `${PREFIX}noise_events_total`,
       help: 'Events noise control kept from going out on their own: deduplicated, flapping, muted (dropped), grouped (in a storm summary), suppressed (in a rate-limit notice)',
       labelNames: ['destination', 'kind'],
+      registers,
+    });
+    this.throttled = new Counter({
+      name: `${PREFIX}senders_throttled_total`,
+      help: 'Times a chat sender went over its command budget (counted once per window; each line over budget is a commands_total outcome="rate-limited")',
+      labelNames: ['backend'],
       registers,
     });
     this.commands = new Counter({ name: `${PREFIX}commands_total`, help: 'Chat commands by outcome (as audited) and command', labelNames: ['outcome', 'command'], registers });
@@ -121,18 +128,25 @@ export class RelayMetrics {
         }
       },
     });
-    const dropped = runningTotals();
-    new Counter({
-      name: `${PREFIX}messages_dropped_total`,
-      help: "Messages dropped from a chat backend's full outgoing queue (a notice in the room says how many)",
-      labelNames: ['backend'],
-      registers,
-      collect() {
-        for (const backend of sources.backends) {
-          if (backend.counters) dropped.add(this, { backend: backend.name }, backend, backend.counters.droppedMessages);
-        }
-      },
-    });
+    /** A counter per backend fed from one of its running totals. */
+    const backendTotal = (name: string, help: string, total: (counters: Readonly<BackendCounters>) => number) => {
+      const totals = runningTotals();
+      new Counter({
+        name: `${PREFIX}${name}`,
+        help,
+        labelNames: ['backend'],
+        registers,
+        collect() {
+          for (const backend of sources.backends) if (backend.counters) totals.add(this, { backend: backend.name }, backend, total(backend.counters));
+        },
+      });
+    };
+    backendTotal('messages_dropped_total', "Alerts dropped from a chat backend's full outgoing queue (a notice in the room says how many)", (counters) => counters.droppedMessages);
+    backendTotal(
+      'replies_dropped_total',
+      'Command replies dropped because too many waited for a chat connection (alerts go first; never announced in the room)',
+      (counters) => counters.droppedReplies,
+    );
     new Gauge({
       name: `${PREFIX}stream_connected`,
       help: '1 while the Icinga2 event stream is connected',
@@ -174,6 +188,10 @@ export class RelayMetrics {
 
   noiseCount(destination: string, kind: NoiseCount, events: number): void {
     if (events > 0) this.noise.inc({ destination, kind }, events);
+  }
+
+  senderThrottled(backend: string): void {
+    this.throttled.inc({ backend });
   }
 
   commandOutcome(outcome: string, command: string | undefined): void {

@@ -39,6 +39,8 @@ export interface RelayDependencies {
   connected?: readonly ChatBackend[];
   /** Noise control carried over by replace() when the noise settings did not change. */
   noise?: NoiseControl;
+  /** The hard states carried over by replace(), with the changes not yet delivered. */
+  hardStates?: HardStateStore;
 }
 
 export interface StopOptions {
@@ -109,6 +111,8 @@ export class Relay {
   private streamWasUp = false;
   private readonly dependencies: RelayDependencies;
   private readonly alreadyConnected: ReadonlySet<ChatBackend>;
+  /** Set by replace() when the next relay took the hard states over: stop() leaves them to it. */
+  private hardStatesHandedOver = false;
   /** Set by stop(): a backend carried over to the next relay no longer runs this one's commands. */
   private stopped = false;
 
@@ -171,7 +175,10 @@ export class Relay {
     });
 
     // Catch-up and silence detection: independent of the object cache's own re-read above.
-    this.hardStates = new HardStateStore({ dir: config.state?.dir, clock, logger: this.logger.child('catchup') });
+    // Carried over by replace() while the state directory is the same: changes still on their way to chat stay unannounced.
+    const carried = dependencies.hardStates;
+    this.hardStates = carried?.dir === config.state?.dir && carried ? carried : new HardStateStore({ dir: config.state?.dir, clock, logger: this.logger.child('catchup') });
+    this.hardStates.delivered = () => this.delivered();
     this.catchUp = new CatchUp({
       read: () => readCurrentStates(this.actionsConnection),
       store: this.hardStates,
@@ -219,6 +226,7 @@ export class Relay {
       width: config.format.width,
       mutes: this.noise.mutes,
       onOutcome: (outcome, command) => this.metrics.commandOutcome(outcome, command),
+      onThrottled: (backend) => this.metrics.senderThrottled(backend),
     });
     for (const backend of this.backends) {
       backend.onMessage((message) => {
@@ -229,6 +237,14 @@ export class Relay {
     this.health = config.http
       ? new HealthServer({ ...config.http, sources: this.healthSources(), metrics: this.metrics, logger: this.logger.child('http') })
       : undefined;
+  }
+
+  /**
+   * Whether everything handed on so far has reached the chat servers: nothing waits in noise control
+   * or in a backend's alert queue. The relay that replaced this one answers for kept backends.
+   */
+  private delivered(): boolean {
+    return !this.noise.holding && this.backends.every((backend) => (backend.alertsPending ?? 0) === 0);
   }
 
   // ---------------------------------------------------------------- health and metrics (src/health.ts)
@@ -306,12 +322,14 @@ export class Relay {
     // The backend knows the names it has now (a fallback nick, a mention); the config only what was asked for.
     const names = backend.addressNames?.(message.destination) ?? configuredNames(this.chat, backend.name);
     const replies = await this.commands.dispatch(message, { backend: backend.name, names });
+    // Direct-message peers are as many as strangers care to make: one label for them all.
+    const label = message.direct ? `${backend.name}:(direct)` : message.destination;
     for (const reply of replies) {
       try {
         await backend.send(message.destination, reply);
-        this.metrics.messageSent(message.destination, true);
+        this.metrics.messageSent(label, true);
       } catch (error) {
-        this.metrics.messageSent(message.destination, false);
+        this.metrics.messageSent(label, false);
         this.logger.error('reply failed', { destination: message.destination, error });
       }
     }
@@ -351,6 +369,11 @@ export class Relay {
         await backend.close().catch((error: unknown) => this.logger.warn('chat backend did not close cleanly', { backend: backend.name, error }));
       }),
     );
+    if (this.hardStatesHandedOver) return;
+    // What the flush sent is announced; what is still queued is saved as not announced, for the next start's catch-up.
+    this.hardStates.checkDelivered();
+    this.hardStates.stop();
+    this.hardStates.flush();
   }
 
   /**
@@ -371,12 +394,19 @@ export class Relay {
     // Made before this relay stops: a backend that cannot be made leaves the running relay as it is.
     const created = await create(changed, { logger: dependencies.logger });
     const keepNoise = isDeepStrictEqual(this.noiseSettings, { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width });
+    // The changes still on their way stay unannounced in the next relay, which sends them; unless
+    // what holds them is closed here (noise control, a replaced backend): then the file keeps them
+    // unannounced and the next catch-up reports them.
+    this.hardStatesHandedOver =
+      keepNoise && this.backends.every((backend) => kept.includes(backend) || (backend.alertsPending ?? 0) === 0);
+    if (!this.hardStatesHandedOver) this.hardStates.flush();
     const next = new Relay(config, {
       ...dependencies,
       createBackends: create,
       backends: [...kept, ...created],
       connected: kept,
       ...(keepNoise && { noise: this.noise }),
+      ...(this.hardStatesHandedOver && { hardStates: this.hardStates }),
     });
     this.logger.info('reloading: chat connections', {
       kept: kept.map((backend) => backend.name).join(',') || 'none',

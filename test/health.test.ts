@@ -92,7 +92,7 @@ t.test('/metrics: per-relay registry, scrape-time values, and the stream counter
 
 t.test('/metrics: reconnects of the stream and of each chat backend, and messages dropped from full queues', async (t) => {
   const { stream, irc, slack, sources } = fakeSources();
-  const counting = Object.assign(irc, { counters: { reconnects: 0, droppedMessages: 0 } });
+  const counting = Object.assign(irc, { counters: { reconnects: 0, droppedMessages: 0, droppedReplies: 0 } });
   const metrics = new RelayMetrics(sources);
   stream.counters.reconnects = 3;
   counting.counters.reconnects = 2;
@@ -109,7 +109,7 @@ t.test('/metrics: reconnects of the stream and of each chat backend, and message
   t.match(text, /icinga_relay_reconnects_total\{component="irc"\} 5/, 'running totals are added once, not again on each scrape');
 
   // A reload makes the backend anew: its totals start from zero and add on to the counter.
-  const remade = Object.assign(new FakeChatBackend('irc', ['irc:#ops']), { counters: { reconnects: 1, droppedMessages: 0 } });
+  const remade = Object.assign(new FakeChatBackend('irc', ['irc:#ops']), { counters: { reconnects: 1, droppedMessages: 0, droppedReplies: 0 } });
   sources.backends = [remade, slack];
   text = await metrics.registry.metrics();
   t.match(text, /icinga_relay_reconnects_total\{component="irc"\} 6/);

@@ -15,6 +15,18 @@ export interface IncomingMessage {
   sender: {
     /** Trustworthy identity such as `irc:alice` (services account) or `console`; undefined when unknown. */
     identity?: string;
+    /**
+     * Looks the identity up when the message does not carry it (IRC without account-tag: WHOIS).
+     * Called only for a line the relay acts on, after the sender's rate budget was charged, so that
+     * chatter and floods cost no lookups.
+     */
+    identify?: () => Promise<string | undefined>;
+    /**
+     * What the sender's rate budget is charged to while the identity is not known yet: something the
+     * sender cannot change as cheaply as a nick (IRC: user@host). Without it, and without identity,
+     * every unidentified sender of the backend shares one budget.
+     */
+    rateKey?: string;
     /** What to call the sender in replies: a nick, a display name. Never used for permissions. */
     displayName: string;
     /**
@@ -50,6 +62,11 @@ export interface ChatBackend {
   readonly connected: boolean;
   /** Messages waiting in the backend's outgoing queue, over all destinations (for /metrics). */
   readonly queueDepth?: number;
+  /**
+   * Alerts (anything but command replies) queued or on their way: 0 once everything handed to
+   * send() has reached the server. Absent when send() does not queue (it has reached it on return).
+   */
+  readonly alertsPending?: number;
   /** Running totals since the backend was made, for /metrics (read when scraped). */
   readonly counters?: Readonly<BackendCounters>;
   /**
@@ -63,8 +80,10 @@ export interface ChatBackend {
 export interface BackendCounters {
   /** Connection attempts scheduled after a lost or failed connection. */
   reconnects: number;
-  /** Messages dropped from a full outgoing queue (each drop is reported in the room by a notice). */
+  /** Alerts dropped from a full outgoing queue (each drop is reported in the room by a notice). */
   droppedMessages: number;
+  /** Command replies dropped because too many waited (never announced: the alerts go first). */
+  droppedReplies: number;
 }
 
 export interface BackendDependencies {

@@ -55,6 +55,8 @@ export const NICKSERV_LOGIN_TIMEOUT_MS = 10_000;
 export const CONNECT_TIMEOUT_MS = 30_000;
 /** A WHOIS (identifying a sender without account-tag) unanswered after this leaves the sender unidentified. */
 export const WHOIS_TIMEOUT_MS = 10_000;
+/** Lines stamped this much before our JOIN by our own clock (the server's unknown) are history: clocks differ a little. */
+export const HISTORY_SKEW_MS = 5_000;
 /**
  * With echo-message, the wait for the echo of a line. Flood control holds our lines back about
  * a second each, and at most MAX_LINES_IN_FLIGHT are waiting, so this only runs out when the
@@ -229,10 +231,12 @@ export class IrcBackend implements ChatBackend {
   private readonly pendingLines: PendingLine[] = [];
   /** Accounts (false: none) of people in our channels, by lower-case nick, from extended-join and account-notify. */
   private readonly accounts = new Map<string, string | false>();
+  /** When we joined each configured channel, by the server's clock where it tells: older lines there are history. */
+  private readonly joinedAt = new Map<string, number>();
+  /** When this connection was welcomed, less HISTORY_SKEW_MS: older direct messages are history (a bouncer's playback). */
+  private registeredAt = 0;
   /** Ends every WHOIS still waiting for its answer. */
   private readonly lookups = new Set<() => void>();
-  /** Incoming messages are handed on in the order they arrived, even when one waits for a WHOIS. */
-  private incoming: Promise<void> = Promise.resolve();
   private firstAttemptDone: (() => void) | undefined;
   private closed: Promise<void> | undefined;
 
@@ -338,7 +342,7 @@ export class IrcBackend implements ChatBackend {
     });
     client.on('loggedin', (event) => this.onLoggedIn(event.account));
     client.on('join', (event) => {
-      if (this.isSelf(event.nick)) this.onJoined(event.channel);
+      if (this.isSelf(event.nick)) this.onJoined(event.channel, event.time);
       else if (event.account !== undefined && this.tracksAccounts()) this.accounts.set(client.caseLower(event.nick), event.account);
     });
     client.on('part', (event) => this.onLeft(event.nick, event.channel, `parted (${event.message})`));
@@ -374,6 +378,7 @@ export class IrcBackend implements ChatBackend {
 
   private onRegistered(nick: string): void {
     this.registered = true;
+    this.registeredAt = this.clock.now() - HISTORY_SKEW_MS;
     this.nick = nick;
     this.backoff.connected();
     this.logger.info('registered on the IRC server', { nick });
@@ -450,10 +455,12 @@ export class IrcBackend implements ChatBackend {
     return rejoin;
   }
 
-  private onJoined(name: string): void {
+  private onJoined(name: string, serverTime: number | undefined): void {
     const channel = this.configuredChannel(name);
     if (!channel) return;
     this.joined.add(channel.name);
+    // The server's time of our JOIN when it says (no clock skew), else ours with a margin.
+    this.joinedAt.set(channel.name, serverTime ?? this.clock.now() - HISTORY_SKEW_MS);
     this.rejoinState(channel.name).backoff.connected();
     this.logger.info('joined', { channel: channel.name });
     this.updateReadiness();
@@ -572,8 +579,12 @@ export class IrcBackend implements ChatBackend {
     return this.outbox.depth;
   }
 
+  get alertsPending(): number {
+    return this.outbox.alertsPending;
+  }
+
   get counters(): BackendCounters {
-    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal };
+    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal, droppedReplies: this.outbox.repliesDroppedTotal };
   }
 
   private async transmit(destination: string, message: RelayMessage): Promise<void> {
@@ -627,25 +638,42 @@ export class IrcBackend implements ChatBackend {
     const direct = this.isSelf(event.target);
     const channel = direct ? undefined : this.configuredChannel(event.target);
     if (!direct && !channel) return;
-    const incoming = {
+    if (this.isHistory(event, channel?.name)) {
+      this.logger.debug('ignored a replayed line', { from: event.nick, target: event.target, batch: event.batch?.type, time: event.time });
+      return;
+    }
+    // Known without asking: from the account-tag, or from extended-join and account-notify.
+    const known = this.client.network.cap.isEnabled('account-tag') ? (event.account ?? false) : this.accounts.get(this.client.caseLower(event.nick));
+    const message: IncomingMessage = {
       destination: DESTINATION_PREFIX + (channel ? channel.name : event.nick),
       text: plainText(event.message),
       direct,
+      sender: {
+        identity: known ? `irc:${known}` : undefined,
+        displayName: event.nick,
+        // A nick is free to change; user@host only with a new connection, which the server paces.
+        rateKey: `irc:${event.ident ?? ''}@${event.hostname ?? ''}`,
+        // A WHOIS only for a line the relay acts on, and only once its sender's budget was charged.
+        ...(known === undefined && { identify: async () => this.whoisAccount(event.nick).then((account) => (account === undefined ? undefined : `irc:${account}`)) }),
+      },
     };
-    this.incoming = this.incoming
-      .then(async () => {
-        const account = await this.senderAccount(event);
-        this.handler?.({ ...incoming, sender: { identity: account === undefined ? undefined : `irc:${account}`, displayName: event.nick } });
-      })
-      .catch((error: unknown) => this.logger.error('handling an incoming IRC message failed', { from: event.nick, error }));
+    try {
+      this.handler?.(message);
+    } catch (error) {
+      this.logger.error('handling an incoming IRC message failed', { from: event.nick, error });
+    }
   }
 
-  private async senderAccount(event: MessageEvent): Promise<string | undefined> {
-    // The server vouches for the account on each message: nothing to look up, nothing to go stale.
-    if (this.client.network.cap.isEnabled('account-tag')) return event.account;
-    const tracked = this.accounts.get(this.client.caseLower(event.nick));
-    if (tracked !== undefined) return tracked || undefined;
-    return this.whoisAccount(event.nick);
+  /**
+   * Lines a server or bouncer replays (InspIRCd's chanhistory, IRCv3 chathistory, ZNC playback) are
+   * history, never commands: they come in a batch, or carry a server-time from before we joined
+   * the channel (or, for direct messages, before this connection).
+   */
+  private isHistory(event: MessageEvent, channel: string | undefined): boolean {
+    if (event.batch !== undefined) return true;
+    if (event.time === undefined) return false;
+    const since = channel === undefined ? this.registeredAt : this.joinedAt.get(channel);
+    return since !== undefined && event.time < since;
   }
 
   private whoisAccount(nick: string): Promise<string | undefined> {

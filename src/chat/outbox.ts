@@ -1,12 +1,19 @@
 /**
  * The queue between the relay and one chat connection: messages wait here, in order per
  * destination, while the connection is down, and leave through a token bucket so the server
- * never disconnects the bot for flooding. The queue is bounded; when it overflows the oldest
- * messages go, and one notice says how many went and since when, so nothing vanishes silently.
+ * never disconnects the bot for flooding.
+ *
+ * Two lanes per destination: alerts (every event and the relay's own notices) and replies to
+ * commands. When both wait, the next free send slot goes to an alert, whichever destination the
+ * replies are for, so that nothing people type can hold an alert back by more than one slot. The
+ * alert lane is bounded by `capacity` per destination; when it overflows the oldest alerts go and
+ * one notice says how many and why. Replies are bounded much tighter (per destination and over
+ * all), and under pressure they are what goes: counted, never announced in the room.
  *
  * One destination's messages go one after another, each once the one before it is sent; several
  * destinations may have one message on its way at once (`maxInFlight`, and `inFlightBytes`), so a
- * message to one room does not wait for the server to confirm another room's.
+ * message to one room does not wait for the server to confirm another room's. A destination's
+ * queues are forgotten once empty, so that a stream of direct-message peers leaves nothing behind.
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -15,7 +22,7 @@ import type { ChatConnectionConfig } from '../config.js';
 import { TokenBucket, type RateLimit } from './token-bucket.js';
 
 export interface OutboxOptions {
-  /** Messages kept per destination while they cannot be sent. */
+  /** Alerts kept per destination while they cannot be sent. */
   capacity: number;
   rateLimit: RateLimit;
   /** Which bucket a destination draws from: one per connection (IRC) or one per channel (Slack). */
@@ -34,25 +41,52 @@ export interface OutboxOptions {
    * message over the limit on its own goes when nothing else is on its way.
    */
   inFlightBytes?: { max: number; of: (destination: string, message: RelayMessage) => number };
+  /** Replies kept per destination and over all destinations; REPLY_LIMITS when absent. */
+  replyLimits?: { perDestination: number; total: number };
+}
+
+/** Whether a message travels in the reply lane: answers to commands, nothing Icinga2 said. */
+export function isReply(message: RelayMessage): boolean {
+  return message.eventType === 'Reply';
+}
+
+/**
+ * A person gets a few lines back per command, and a rate-limited sender at most one more; more than
+ * this waiting means replies pile up faster than the connection's pace lets them out.
+ */
+export const REPLY_LIMITS = { perDestination: 10, total: 100 };
+
+interface Lane {
+  messages: RelayMessage[];
+  /** Alert lane: dropped since the last notice, and the reason the notice gives. */
+  dropped: number;
+  firstDropAt: number;
+  /** Whether each drop since the last notice happened while the connection was down (true), up (false), or both (undefined). */
+  droppedWhileDown: boolean | undefined;
 }
 
 interface DestinationQueue {
-  messages: RelayMessage[];
-  dropped: number;
-  firstDropAt: number;
+  alerts: Lane;
+  replies: RelayMessage[];
   /** When a send to it last started, as a count of sends started (0: never): who goes first. */
   servedAt: number;
 }
 
 export const DEFAULT_RETRY_MS = 2000;
 
-/** The notice that takes the place of messages dropped from a full queue. */
-export function droppedNotice(count: number, since: number, capacity: number): RelayMessage {
+/** The notice that takes the place of alerts dropped from a full queue: how many, since when, and the true reason. */
+export function droppedNotice(count: number, since: number, capacity: number, whileDown?: boolean): RelayMessage {
   const when = new Date(since).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const why =
+    whileDown === true
+      ? 'the chat connection was down'
+      : whileDown === false
+        ? 'they came faster than the configured pace lets messages out'
+        : 'the chat connection was down, then they came faster than the configured pace';
   return {
     eventType: 'Relay',
     severity: 'warning',
-    text: `icinga-relay dropped ${count} older message${count === 1 ? '' : 's'} for this room since ${when}: more than ${capacity} were waiting while the chat connection was down`,
+    text: `icinga-relay: ${count} alert${count === 1 ? '' : 's'} dropped: queue full (more than ${capacity} waiting for this room since ${when}: ${why})`,
     timestamp: since / 1000,
     fields: { dropped: count },
   };
@@ -71,27 +105,56 @@ export class Outbox {
   private readonly inFlight = new Set<string>();
   /** What those messages weigh together (inFlightBytes). */
   private bytesInFlight = 0;
-  /** Messages dropped from full queues since the outbox was made. */
+  /** Alerts among the messages on their way. */
+  private alertsInFlight = 0;
+  /** Replies waiting, over all destinations. */
+  private repliesWaiting = 0;
+  /** Alerts dropped from full queues since the outbox was made. */
   droppedTotal = 0;
+  /** Replies dropped under pressure since the outbox was made. */
+  repliesDroppedTotal = 0;
   /** flush() calls waiting for the queues to empty. */
   private readonly emptyWaiters = new Set<() => void>();
+  private readonly replyLimits: { perDestination: number; total: number };
 
-  constructor(private readonly options: OutboxOptions) {}
+  constructor(private readonly options: OutboxOptions) {
+    this.replyLimits = options.replyLimits ?? REPLY_LIMITS;
+  }
 
   enqueue(destination: string, message: RelayMessage): void {
     if (this.closed) return;
     let queue = this.queues.get(destination);
     if (!queue) {
-      queue = { messages: [], dropped: 0, firstDropAt: 0, servedAt: 0 };
+      queue = { alerts: { messages: [], dropped: 0, firstDropAt: 0, droppedWhileDown: undefined }, replies: [], servedAt: 0 };
       this.queues.set(destination, queue);
     }
-    queue.messages.push(message);
-    if (queue.messages.length > this.options.capacity) {
-      queue.messages.shift();
-      this.droppedTotal++;
-      if (queue.dropped++ === 0) queue.firstDropAt = this.options.clock.now();
-    }
+    if (isReply(message)) this.enqueueReply(destination, queue, message);
+    else this.enqueueAlert(queue.alerts, message);
     this.drain();
+  }
+
+  private enqueueAlert(lane: Lane, message: RelayMessage): void {
+    lane.messages.push(message);
+    if (lane.messages.length <= this.options.capacity) return;
+    lane.messages.shift();
+    this.droppedTotal++;
+    const down = !this.isReady;
+    if (lane.dropped++ === 0) {
+      lane.firstDropAt = this.options.clock.now();
+      lane.droppedWhileDown = down;
+    } else if (lane.droppedWhileDown !== down) lane.droppedWhileDown = undefined;
+  }
+
+  /** The newest reply is dropped when replies pile up: the sender hears nothing more, the alerts lose nothing. */
+  private enqueueReply(destination: string, queue: DestinationQueue, message: RelayMessage): void {
+    if (queue.replies.length >= this.replyLimits.perDestination || this.repliesWaiting >= this.replyLimits.total) {
+      this.repliesDroppedTotal++;
+      this.options.logger.debug('dropped a reply: too many waiting', { destination, waiting: queue.replies.length, total: this.repliesWaiting });
+      this.forgetIfEmpty(destination, queue);
+      return;
+    }
+    queue.replies.push(message);
+    this.repliesWaiting++;
   }
 
   /** Whether messages leave now (setReady(true) and not closed). */
@@ -105,11 +168,23 @@ export class Outbox {
     if (ready) this.drain();
   }
 
-  /** Messages waiting, over all destinations. */
+  /** Messages waiting, over all destinations, replies included. */
   get depth(): number {
     let total = 0;
-    for (const queue of this.queues.values()) total += queue.messages.length + (queue.dropped > 0 ? 1 : 0);
+    for (const queue of this.queues.values()) total += queue.alerts.messages.length + (queue.alerts.dropped > 0 ? 1 : 0) + queue.replies.length;
     return total;
+  }
+
+  /** Alerts (and drop notices) waiting or on their way: 0 once everything Icinga2 said has been sent. */
+  get alertsPending(): number {
+    let total = this.alertsInFlight;
+    for (const queue of this.queues.values()) total += queue.alerts.messages.length + (queue.alerts.dropped > 0 ? 1 : 0);
+    return total;
+  }
+
+  /** Destinations with something queued: bounded by the configured ones plus the peers replies wait for. */
+  get destinationsQueued(): number {
+    return this.queues.size;
   }
 
   close(): void {
@@ -142,6 +217,12 @@ export class Outbox {
     return this.depth === 0 && this.inFlight.size === 0;
   }
 
+  private forgetIfEmpty(destination: string, queue: DestinationQueue): void {
+    if (queue.alerts.messages.length === 0 && queue.alerts.dropped === 0 && queue.replies.length === 0 && !this.inFlight.has(destination)) {
+      this.queues.delete(destination);
+    }
+  }
+
   private bucket(destination: string): TokenBucket {
     const key = this.options.bucketKey(destination);
     let bucket = this.buckets.get(key);
@@ -163,47 +244,91 @@ export class Outbox {
   }
 
   /**
-   * Starts whatever may go now: the head of each destination with nothing on its way, while a
-   * token and a place among `maxInFlight` (and within `inFlightBytes`) are free, the destination
-   * served longest ago first. Runs again each time a send succeeds.
+   * Starts whatever may go now: first the alert lanes, then the reply lanes, each the head of a
+   * destination with nothing on its way, while a token and a place among `maxInFlight` (and within
+   * `inFlightBytes`) are free, the destination served longest ago first. An alert that waits (for
+   * a token, for room on the way, for its destination's reply to be sent) keeps every reply waiting
+   * that would take that token or that room. Runs again each time a send succeeds.
    */
   private drain(): void {
     // After a failed send, new messages wait for the retry instead of hammering a dead connection.
     if (!this.ready || this.closed || this.retrying) return;
-    const maxInFlight = this.options.maxInFlight ?? 1;
-    const { inFlightBytes } = this.options;
     let soonestMs = Infinity;
     // Round-robin: the destination served longest ago (or never) first.
     const byTurn = [...this.queues].sort(([, a], [, b]) => a.servedAt - b.servedAt);
-    for (const [destination, queue] of byTurn) {
-      if (this.inFlight.size >= maxInFlight) return;
-      if (this.inFlight.has(destination) || (queue.messages.length === 0 && queue.dropped === 0)) continue;
-      const message = queue.dropped > 0 ? droppedNotice(queue.dropped, queue.firstDropAt, this.options.capacity) : queue.messages[0];
-      const bytes = inFlightBytes?.of(destination, message) ?? 0;
-      // It waits for room, and no later destination overtakes it: lighter messages cannot starve it.
-      if (inFlightBytes && this.inFlight.size > 0 && this.bytesInFlight + bytes > inFlightBytes.max) return;
-      const token = this.bucket(destination).take();
-      if (!token.ok) {
-        soonestMs = Math.min(soonestMs, token.waitMs);
-        continue;
+    /** Buckets an alert waits for: no reply may take their tokens. */
+    const heldForAlerts = new Set<string>();
+    let alertWaitsForRoom = false;
+    for (const lane of ['alerts', 'replies'] as const) {
+      for (const [destination, queue] of byTurn) {
+        const message = lane === 'alerts' ? this.alertHead(queue.alerts) : queue.replies[0];
+        if (message === undefined) continue;
+        if (this.inFlight.has(destination)) {
+          // The alert goes as soon as its destination's message on the way is sent: no reply takes its token meanwhile.
+          if (lane === 'alerts') heldForAlerts.add(this.options.bucketKey(destination));
+          continue;
+        }
+        if (lane === 'replies' && alertWaitsForRoom) return;
+        const started = this.tryStart(destination, queue, message, lane === 'alerts', lane === 'replies' ? heldForAlerts : undefined);
+        if (started === 'no-room') {
+          if (lane === 'alerts') alertWaitsForRoom = true;
+          break;
+        }
+        if (typeof started === 'number') {
+          soonestMs = Math.min(soonestMs, started);
+          if (lane === 'alerts') heldForAlerts.add(this.options.bucketKey(destination));
+        }
       }
-      queue.servedAt = ++this.sendsStarted;
-      void this.sendHead(destination, queue, message, bytes);
     }
     if (soonestMs !== Infinity) this.wakeIn(soonestMs);
   }
 
-  /** Sends the queue's head: the dropped-messages notice if one is due, else the oldest message; on failure puts it back and schedules the retry. */
-  private async sendHead(destination: string, queue: DestinationQueue, message: RelayMessage, bytes: number): Promise<void> {
-    const droppedCount = queue.dropped;
+  /** The alert lane's head: the dropped-alerts notice if one is due, else the oldest alert. */
+  private alertHead(lane: Lane): RelayMessage | undefined {
+    if (lane.dropped > 0) return droppedNotice(lane.dropped, lane.firstDropAt, this.options.capacity, lane.droppedWhileDown);
+    return lane.messages[0];
+  }
+
+  /** Starts sending `message`; 'no-room' when the window is full, a wait in ms when its bucket is empty (or held for an alert), 'started' otherwise. */
+  private tryStart(
+    destination: string,
+    queue: DestinationQueue,
+    message: RelayMessage,
+    alert: boolean,
+    heldForAlerts: ReadonlySet<string> | undefined,
+  ): 'started' | 'no-room' | number {
+    const maxInFlight = this.options.maxInFlight ?? 1;
+    if (this.inFlight.size >= maxInFlight) return 'no-room';
+    const { inFlightBytes } = this.options;
+    const bytes = inFlightBytes?.of(destination, message) ?? 0;
+    // It waits for room, and no later destination overtakes it: lighter messages cannot starve it.
+    if (inFlightBytes && this.inFlight.size > 0 && this.bytesInFlight + bytes > inFlightBytes.max) return 'no-room';
+    if (heldForAlerts?.has(this.options.bucketKey(destination))) return Infinity;
+    const token = this.bucket(destination).take();
+    if (!token.ok) return token.waitMs;
+    queue.servedAt = ++this.sendsStarted;
+    void this.sendHead(destination, queue, message, bytes, alert);
+    return 'started';
+  }
+
+  /** Sends a lane's head; on failure puts it back and schedules the retry. */
+  private async sendHead(destination: string, queue: DestinationQueue, message: RelayMessage, bytes: number, alert: boolean): Promise<void> {
+    const droppedCount = alert ? queue.alerts.dropped : 0;
     // Taken off the queue before the send, so an overflow during the send cannot drop it.
-    if (droppedCount === 0) queue.messages.shift();
+    if (!alert) {
+      queue.replies.shift();
+      this.repliesWaiting--;
+    } else if (droppedCount === 0) queue.alerts.messages.shift();
     this.inFlight.add(destination);
     this.bytesInFlight += bytes;
+    if (alert) this.alertsInFlight++;
     try {
       await this.options.transmit(destination, message);
     } catch (error) {
-      if (droppedCount === 0) queue.messages.unshift(message);
+      if (!alert) {
+        queue.replies.unshift(message);
+        this.repliesWaiting++;
+      } else if (droppedCount === 0) queue.alerts.messages.unshift(message);
       this.options.logger.warn('sending failed, will retry', { destination, error });
       // Sends still on their way when the connection failed fail too: one retry for them all.
       if (!this.retrying && !this.closed) this.wakeIn(this.options.retryMs ?? DEFAULT_RETRY_MS, true);
@@ -211,12 +336,14 @@ export class Outbox {
     } finally {
       this.inFlight.delete(destination);
       this.bytesInFlight -= bytes;
+      if (alert) this.alertsInFlight--;
     }
     if (droppedCount > 0) {
-      this.options.logger.warn('messages were dropped from a full queue', { destination, dropped: droppedCount });
-      queue.dropped -= droppedCount;
-      if (queue.dropped > 0) queue.firstDropAt = this.options.clock.now();
+      this.options.logger.warn('alerts were dropped from a full queue', { destination, dropped: droppedCount });
+      queue.alerts.dropped -= droppedCount;
+      if (queue.alerts.dropped > 0) queue.alerts.firstDropAt = this.options.clock.now();
     }
+    this.forgetIfEmpty(destination, queue);
     if (this.emptyWaiters.size > 0 && this.isEmpty()) for (const wake of [...this.emptyWaiters]) wake();
     this.drain();
   }

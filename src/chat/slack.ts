@@ -225,8 +225,12 @@ export class SlackBackend implements ChatBackend {
     return this.outbox.depth;
   }
 
+  get alertsPending(): number {
+    return this.outbox.alertsPending;
+  }
+
   get counters(): BackendCounters {
-    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal };
+    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal, droppedReplies: this.outbox.repliesDroppedTotal };
   }
 
   /** auth.test, then channel names; ready for the Outbox after both. Retries while Slack is unreachable. */

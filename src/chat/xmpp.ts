@@ -499,8 +499,12 @@ export class XmppBackend implements ChatBackend {
     return this.outbox.depth;
   }
 
+  get alertsPending(): number {
+    return this.outbox.alertsPending;
+  }
+
   get counters(): BackendCounters {
-    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal };
+    return { reconnects: this.reconnects, droppedMessages: this.outbox.droppedTotal, droppedReplies: this.outbox.repliesDroppedTotal };
   }
 
   private async transmit(destination: string, message: RelayMessage): Promise<void> {

@@ -1,11 +1,12 @@
 /**
- * One path for every command: addressing and parsing → access check → per-sender rate limit →
- * handler → replies → audit. Whatever happens, the sender gets a short reply (or, while rate
- * limited, silence after the first notice), the audit gets a line, and nothing throws: a stack
- * trace never reaches chat.
+ * One path for every command: addressing → per-sender rate budget → parsing → identity lookup →
+ * access check → handler → replies → audit. The budget is charged before anything else is done for
+ * a line (parsing, a WHOIS, a name lookup, an Icinga2 call), whatever the line turns out to be: an
+ * unknown command and a refusal cost as much as a command that runs. Whatever happens, the sender
+ * gets a short reply (or, over budget, one "slow down" a window and silence), the audit gets a
+ * line, and nothing throws: a stack trace never reaches chat.
  */
 import { oneLine, truncate } from '../../formatters/common.js';
-import { TokenBucket } from '../chat/token-bucket.js';
 import type { IncomingMessage } from '../chat/backend.js';
 import type { Clock } from '../clock.js';
 import type { CommandsConfig } from '../config.js';
@@ -15,6 +16,7 @@ import type { MuteList } from '../noise/mutes.js';
 import type { RelayMessage } from '../message.js';
 import type { AccessControl } from './access.js';
 import type { AuditLog } from './audit.js';
+import { SenderBudgets } from './budget.js';
 import type { Command, CommandRegistry, CommandResult } from './index.js';
 import { CommandArguments, commandLine, MAX_COMMAND_LENGTH, UsageError } from './parser.js';
 
@@ -31,6 +33,8 @@ export interface DispatcherOptions {
   mutes: MuteList;
   /** Told every command's outcome (as audited), for /metrics. */
   onOutcome?: (outcome: string, command: string | undefined) => void;
+  /** Told each time a sender goes over budget (once per window), for /metrics. */
+  onThrottled?: (backend: string) => void;
 }
 
 /** Where a message came from: the backend's name and the relay's own names there (its nick). */
@@ -45,19 +49,38 @@ interface Handled {
   outcome: Outcome;
   lines: string[];
   command?: Command;
+  /** The sender with the identity looked up for the command, when it was. */
+  sender?: IncomingMessage['sender'];
 }
 
 const AUDITED_COMMAND_LENGTH = 200;
 
 export class Dispatcher {
-  private readonly buckets = new Map<string, { bucket: TokenBucket; told: boolean }>();
+  private readonly budgets: SenderBudgets;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.budgets = new SenderBudgets(options.settings.rate, options.clock);
+  }
+
+  /** Senders whose budget is remembered (bounded: see SenderBudgets). */
+  get sendersTracked(): number {
+    return this.budgets.size;
+  }
 
   /** Runs the command in `message`, if it holds one, and returns the replies for its destination. */
   async dispatch(message: IncomingMessage, source: MessageSource): Promise<RelayMessage[]> {
     const line = commandLine(message, { prefix: this.options.settings.prefix, names: source.names });
     if (line === undefined) return [];
+    const { sender } = message;
+    const charge = this.budgets.charge(sender.identity ?? sender.rateKey ?? `${source.backend} (unidentified)`);
+    if (!charge.ok) {
+      this.options.onOutcome?.('rate-limited', undefined);
+      if (!charge.tell) return [];
+      // Audited once a window, like the answer: a flood must not become a flood of audit lines.
+      this.options.onThrottled?.(source.backend);
+      const text = `${oneLine(sender.displayName) || 'you'}, too many commands: try again in ${Math.ceil(charge.waitMs / 1000)} s`;
+      return this.finish(line, message, source, { outcome: 'rate-limited', lines: [text] }, false);
+    }
     let handled: Handled;
     try {
       handled = await this.handle(line, message, source);
@@ -66,16 +89,21 @@ export class Dispatcher {
       this.options.logger.error('command failed', { backend: source.backend, command: line.slice(0, AUDITED_COMMAND_LENGTH), error });
       handled = { outcome: 'error', lines: ['that command failed inside the relay; its log has the details'] };
     }
+    return this.finish(line, message, source, handled, true);
+  }
+
+  /** Audits the outcome and turns the lines into replies. */
+  private finish(line: string, message: IncomingMessage, source: MessageSource, handled: Handled, count: boolean): RelayMessage[] {
     this.options.audit.record({
       backend: source.backend,
       destination: message.destination,
-      identity: message.sender.identity ?? null,
+      identity: (handled.sender ?? message.sender).identity ?? null,
       name: message.sender.displayName,
       command: truncate(line, AUDITED_COMMAND_LENGTH),
       outcome: handled.outcome,
       reply: handled.lines[0],
     });
-    this.options.onOutcome?.(handled.outcome, handled.command?.name);
+    if (count) this.options.onOutcome?.(handled.outcome, handled.command?.name);
     const now = this.options.clock.now() / 1000;
     return handled.lines.map((text) => ({
       eventType: 'Reply',
@@ -102,53 +130,37 @@ export class Dispatcher {
     const command = registry.find(word);
     if (!command) return { outcome: 'unknown-command', lines: [`unknown command ${truncate(oneLine(word), 40)}, try help`] };
 
-    const decision = access.check(command, message.sender, message.destination);
+    const sender = await identified(message.sender);
+    const decision = access.check(command, sender, message.destination);
     if (!decision.allowed) {
-      logger.warn('command refused', { backend: source.backend, destination: message.destination, identity: message.sender.identity, command: command.name });
-      return { outcome: 'denied', lines: [decision.reason], command };
+      logger.warn('command refused', { backend: source.backend, destination: message.destination, identity: sender.identity, command: command.name });
+      return { outcome: 'denied', lines: [decision.reason], command, sender };
     }
-    const limited = this.rateLimited(message, source);
-    if (limited !== undefined) return { outcome: 'rate-limited', lines: limited, command };
 
     const context = {
       actions: this.options.actions,
       access,
       registry,
       settings: this.options.settings,
-      sender: message.sender,
+      sender,
       destination: message.destination,
-      author: access.author(message.sender, source.backend),
+      author: access.author(sender, source.backend),
       clock: this.options.clock,
       mutes: this.options.mutes,
     };
     try {
-      return { ...(await command.handler(args, context)), command };
+      return { ...(await command.handler(args, context)), command, sender };
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       const usage = `usage: ${command.usage}`;
-      return { outcome: 'usage', lines: [error.message ? `${error.message}; ${usage}` : usage], command };
+      return { outcome: 'usage', lines: [error.message ? `${error.message}; ${usage}` : usage], command, sender };
     }
   }
+}
 
-  /**
-   * Undefined when the sender may go on; otherwise the reply: a notice the first time, then
-   * silence until a command passes again, so that a flood does not become a flood of replies.
-   * Senders without identity share one bucket per backend: nick changes must not escape it.
-   */
-  private rateLimited(message: IncomingMessage, source: MessageSource): string[] | undefined {
-    const key = message.sender.identity ?? `${source.backend} (unidentified)`;
-    let entry = this.buckets.get(key);
-    if (!entry) {
-      entry = { bucket: new TokenBucket(this.options.settings.rate, this.options.clock), told: false };
-      this.buckets.set(key, entry);
-    }
-    const taken = entry.bucket.take();
-    if (taken.ok) {
-      entry.told = false;
-      return undefined;
-    }
-    if (entry.told) return [];
-    entry.told = true;
-    return [`${oneLine(message.sender.displayName) || 'you'}, too many commands: try again in ${Math.ceil(taken.waitMs / 1000)} s`];
-  }
+/** The sender with its identity, looked up now if the backend left that for when a command needs it. */
+async function identified(sender: IncomingMessage['sender']): Promise<IncomingMessage['sender']> {
+  if (sender.identity !== undefined || !sender.identify) return sender;
+  const identity = await sender.identify();
+  return identity === undefined ? sender : { ...sender, identity };
 }

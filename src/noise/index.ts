@@ -142,6 +142,14 @@ export class NoiseControl {
     noise.storm.add(passed, facts);
   }
 
+  /** Whether anything waits here to go out: a held state change, a storm window's events, a rate-limit queue. */
+  get holding(): boolean {
+    for (const noise of this.destinations.values()) {
+      if (noise.held.size > 0 || noise.storm.holding || noise.queue.length > 0) return true;
+    }
+    return false;
+  }
+
   /** Messages waiting for the rate limit, over all destinations (for /metrics). */
   get queueDepth(): number {
     let total = 0;

@@ -264,6 +264,11 @@ export class StormGrouper {
     waiting.positions = [];
   }
 
+  /** Whether events wait in the window for its summary. */
+  get holding(): boolean {
+    return this.waiting.entries.length > 0;
+  }
+
   /** Empties the window: what waited in it, in arrival order. */
   private takeWaiting(): Window {
     const waiting = this.waiting;

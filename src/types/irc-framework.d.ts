@@ -62,6 +62,12 @@ declare module 'irc-framework' {
     /** The IRCv3 account-tag: the sender's services account. */
     account?: string;
     from_server: boolean;
+    ident?: string;
+    hostname?: string;
+    /** The IRCv3 server-time tag, in ms since the epoch: when the server first saw the line (a replay keeps the old time). */
+    time?: number;
+    /** The IRCv3 batch the line came in (chathistory, znc.in/playback, ...), when it came in one. */
+    batch?: { id: string; type: string; params: string[] };
   }
 
   export interface RegisteredEvent {
@@ -73,6 +79,8 @@ declare module 'irc-framework' {
     channel: string;
     /** With extended-join: the account, or false when not logged in. Undefined without it. */
     account?: string | false;
+    /** The IRCv3 server-time tag, in ms since the epoch. */
+    time?: number;
   }
 
   export interface PartEvent {

@@ -313,14 +313,16 @@ t.test('only messages people write to the relay are handed on; a WHOIS without a
   server.send(':op!op@fake KICK #ops carol :out');
   server.send(':mallory!m@fake PRIVMSG #ops :first');
   server.send(':mallory!m@fake PRIVMSG #OPS :second');
+  await eventually(() => incoming.length === 1, 'the second message');
+  const [second] = incoming;
+  t.match(second, { destination: 'irc:#ops', text: 'second', direct: false, sender: { identity: undefined, displayName: 'mallory', rateKey: 'irc:m@fake' } });
+  await logged(/ERROR handling an incoming IRC message failed .*from=mallory error="handler broke"/);
+  t.notOk(server.received.some((line) => line.startsWith('WHOIS')), 'handed on without a WHOIS: only a command the relay acts on asks');
+  const identity = second.sender.identify!();
   await server.waitFor(/^WHOIS mallory$/);
   clock.advance(WHOIS_TIMEOUT_MS);
-  await server.waitFor(/^WHOIS mallory$/, 2);
-  clock.advance(WHOIS_TIMEOUT_MS);
-  await eventually(() => incoming.length === 1, 'the second message');
-  t.same(incoming, [{ destination: 'irc:#ops', text: 'second', direct: false, sender: { identity: undefined, displayName: 'mallory' } }]);
-  await logged(/ERROR handling an incoming IRC message failed .*from=mallory error="handler broke"/);
-  t.equal(logger.lines.filter((line) => line.includes('no answer to WHOIS')).length, 2);
+  t.equal(await identity, undefined, 'no answer: unidentified');
+  t.equal(logger.lines.filter((line) => line.includes('no answer to WHOIS')).length, 1);
 });
 
 t.test('close() cuts off a server that ignores QUIT; connect() and close() twice are harmless', async (t) => {
@@ -361,10 +363,14 @@ t.test('a connection lost while identifying senders leaves them unidentified', a
   await backend.connect();
   server.send(':mallory!m@fake PRIVMSG #ops :first');
   server.send(':eve!e@fake PRIVMSG #ops :second');
+  await eventually(() => incoming.length === 2, 'both messages');
+  const mallory = incoming[0].sender.identify!();
   await server.waitFor(/^WHOIS mallory$/);
   server.send('ERROR :Closing link');
   server.closeConnection();
-  await eventually(() => incoming.length === 2, 'both messages');
+  t.equal(await mallory, undefined, 'the lookup under way ends unidentified');
+  await eventually(() => !backend.connected, 'the connection gone');
+  t.equal(await incoming[1].sender.identify!(), undefined, 'and one asked after it too');
   t.same(
     incoming.map((message) => [message.sender.displayName, message.sender.identity]),
     [

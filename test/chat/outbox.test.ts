@@ -6,6 +6,7 @@ import type { RelayMessage } from '../../src/message.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const message = (text: string): RelayMessage => ({ eventType: 'StateChange', severity: 'critical', text, timestamp: 0, fields: {} });
+const reply = (text: string): RelayMessage => ({ eventType: 'Reply', severity: 'info', text, timestamp: 0, fields: {} });
 
 function setup(options: { capacity?: number; burst?: number; perSecond?: number; perDestination?: boolean; fail?: () => boolean } = {}) {
   const clock = new FakeClock();
@@ -59,9 +60,9 @@ t.test('a full queue drops the oldest and says so once, before the rest', async 
   outbox.setReady(true);
   await settle();
   await settle();
-  const expectedNotice = droppedNotice(2, firstDrop + 3000, 3).text;
+  const expectedNotice = droppedNotice(2, firstDrop + 3000, 3, true).text;
   t.same(sent.map((s) => s.text), [expectedNotice, '3', '4', '5']);
-  t.match(expectedNotice, /dropped 2 older messages for this room since 2026-11-23 12:00:03Z/);
+  t.equal(expectedNotice, 'icinga-relay: 2 alerts dropped: queue full (more than 3 waiting for this room since 2026-11-23 12:00:03Z: the chat connection was down)');
   outbox.close();
 });
 
@@ -217,5 +218,91 @@ t.test("a destination that first gets a message while another's send is on its w
   t.same(texts(), ['ops 1', 'alerts 1'], 'never served comes before served a moment ago');
   await settleSend('alerts 1');
   t.same(texts(), ['ops 1', 'alerts 1', 'ops 2']);
+  outbox.close();
+});
+
+t.test('alerts go before replies: a reply flood holds an alert back by at most one send slot', async (t) => {
+  const { clock, sent, outbox } = setup({ burst: 1, perSecond: 1 });
+  outbox.setReady(true);
+  for (let index = 0; index < 8; index++) outbox.enqueue(`irc:peer${index}`, reply(`reply ${index}`));
+  for (let index = 0; index < 8; index++) outbox.enqueue('irc:#ops', reply(`channel reply ${index}`));
+  await settle();
+  t.same(sent.map((s) => s.text), ['reply 0'], 'the burst went to a reply while no alert waited');
+  outbox.enqueue('irc:#ops', message('web01!http CRITICAL'));
+  clock.advance(1000);
+  await settle();
+  t.same(sent.map((s) => s.text), ['reply 0', 'web01!http CRITICAL'], 'the next slot is the alert, ahead of 15 replies and of its own room\'s');
+  t.equal(outbox.alertsPending, 0, 'nothing Icinga2 said is waiting');
+  clock.advance(1000);
+  await settle();
+  t.equal(sent[2].text, 'reply 1', 'then the replies, round-robin');
+  outbox.close();
+});
+
+t.test('an alert whose room has a reply on its way keeps the next token from other replies', async (t) => {
+  const { clock, outbox, texts, settleSend } = windowSetup({ maxInFlight: 4, burst: 1 });
+  outbox.setReady(true);
+  outbox.enqueue('irc:#ops', reply('ops reply'));
+  await settle();
+  outbox.enqueue('irc:#ops', message('alert'));
+  outbox.enqueue('irc:mallory', reply('mallory reply'));
+  await settle();
+  t.same(texts(), ['ops reply']);
+  clock.advance(1000);
+  await settle();
+  t.same(texts(), ['ops reply'], "the token that came back is kept for the alert, not given to mallory's reply");
+  await settleSend('ops reply');
+  t.same(texts(), ['ops reply', 'alert'], 'the alert goes as soon as its room is free');
+  clock.advance(1000);
+  await settle();
+  t.same(texts(), ['ops reply', 'alert', 'mallory reply']);
+  outbox.close();
+});
+
+t.test('replies are bounded per destination and over all; what does not fit is dropped and counted, alerts never', async (t) => {
+  const clock = new FakeClock();
+  const sent: string[] = [];
+  const outbox = new Outbox({
+    capacity: 5,
+    rateLimit: { burst: 1, perSecond: 1 },
+    bucketKey: () => 'connection',
+    transmit: async (_destination, m) => {
+      sent.push(m.text);
+    },
+    clock,
+    logger: memoryLogger(),
+    replyLimits: { perDestination: 2, total: 3 },
+  });
+  for (let index = 0; index < 4; index++) outbox.enqueue('irc:#ops', reply(`ops ${index}`));
+  t.equal(outbox.repliesDroppedTotal, 2, 'two of four: the room keeps two');
+  outbox.enqueue('irc:peer1', reply('peer1'));
+  outbox.enqueue('irc:peer2', reply('peer2'));
+  t.equal(outbox.repliesDroppedTotal, 3, 'three over all');
+  t.equal(outbox.destinationsQueued, 2, 'the peer whose reply was dropped leaves nothing behind');
+  for (let index = 0; index < 5; index++) outbox.enqueue('irc:#ops', message(`alert ${index}`));
+  t.equal(outbox.droppedTotal, 0, 'alerts have their own room');
+  t.equal(outbox.alertsPending, 5);
+  outbox.setReady(true);
+  for (let second = 0; second < 8; second++) {
+    await settle();
+    clock.advance(1000);
+  }
+  await settle();
+  t.same(sent, ['alert 0', 'alert 1', 'alert 2', 'alert 3', 'alert 4', 'peer1', 'ops 0', 'ops 1'], 'every alert first; then the replies, the peer never served before the room');
+  t.equal(outbox.destinationsQueued, 0, 'every drained queue is forgotten');
+  outbox.close();
+});
+
+t.test('alerts dropped while the connection is up say so: more came than the pace lets out', async (t) => {
+  const { sent, outbox, clock } = setup({ capacity: 2, burst: 1, perSecond: 1 });
+  outbox.setReady(true);
+  for (const text of ['1', '2', '3', '4', '5']) outbox.enqueue('irc:#ops', message(text));
+  for (let second = 0; second < 4; second++) {
+    await settle();
+    clock.advance(1000);
+  }
+  await settle();
+  t.equal(sent[1].text.replace(/since .*Z/, 'since T'), 'icinga-relay: 2 alerts dropped: queue full (more than 2 waiting for this room since T: they came faster than the configured pace lets messages out)');
+  t.same(sent.map((s) => s.text).slice(2), ['4', '5']);
   outbox.close();
 });

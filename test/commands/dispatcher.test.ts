@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { CommandRegistry, type Command } from '../../src/commands/index.js';
+import { SLOW_DOWN_WINDOW_MS } from '../../src/commands/budget.js';
 import { chat, dispatcherWithFakes } from './helpers.js';
 
 t.test('chatter is ignored: no reply, no audit', async (t) => {
@@ -62,9 +63,16 @@ t.test('refusals are polite, logged and audited', async (t) => {
   t.match(logger.lines.join('\n'), /INFO command backend=irc destination=irc:#ops name=alice command="ack web01!http looking" outcome=denied/);
 });
 
-t.test('the rate limit: a burst, then the steady rate; told once, then silence', async (t) => {
+t.test('the rate limit: a burst, then the steady rate; told once a window, then silence', async (t) => {
   const status = { target: { host: 'web01', object: 'web01' }, state: 'UP', downtimes: [] };
-  const { send, clock, calls } = dispatcherWithFakes({ settings: { rate: { burst: 2, perSecond: 0.5 } }, answers: { status: { ok: true, value: status } } });
+  const throttled: string[] = [];
+  const outcomes: string[] = [];
+  const { send, clock, calls } = dispatcherWithFakes({
+    settings: { rate: { burst: 2, perSecond: 0.5 } },
+    answers: { status: { ok: true, value: status } },
+    onThrottled: (backend) => throttled.push(backend),
+    onOutcome: (outcome) => outcomes.push(outcome),
+  });
   const ask = (identity: string | undefined, displayName?: string) => send(chat('!status web01', identity, { displayName }));
   t.equal((await ask('irc:alice')).length, 1);
   t.equal((await ask('irc:alice')).length, 1);
@@ -73,8 +81,23 @@ t.test('the rate limit: a burst, then the steady rate; told once, then silence',
   t.equal((await ask('irc:bob')).length, 1, 'others are not affected');
   clock.advance(2000);
   t.match(await ask('irc:alice'), [{ fields: { outcome: 'ok' } }], 'a token came back');
-  t.match(await ask('irc:alice'), [{ text: 'alice, too many commands: try again in 2 s' }], 'told again after a command passed');
-  t.equal(calls.length, 4);
+  t.same(await ask('irc:alice'), [], 'not told again within the window, even after a command passed');
+  clock.advance(SLOW_DOWN_WINDOW_MS);
+  t.equal((await ask('irc:alice')).length, 1, 'the bucket refilled meanwhile');
+  t.equal((await ask('irc:alice')).length, 1);
+  t.match(await ask('irc:alice'), [{ text: 'alice, too many commands: try again in 2 s' }], 'told again once the window is over');
+  t.equal(calls.length, 6);
+  t.same(throttled, ['irc', 'irc'], 'each window of throttling counted once');
+  t.equal(outcomes.filter((outcome) => outcome === 'rate-limited').length, 4, 'every line over budget counted');
+
+  // Unknown commands, refusals and usage errors cost a sender as much as commands that run.
+  const { send: sendStrict, calls: strictCalls } = dispatcherWithFakes({ settings: { rate: { burst: 3, perSecond: 0.01 } }, answers: { status: { ok: true, value: status } } });
+  const mallory = (text: string) => sendStrict(chat(text, 'irc:mallory'));
+  t.match(await mallory('!bogus'), [{ fields: { outcome: 'unknown-command' } }]);
+  t.match(await mallory('!ack web01!http mine now'), [{ fields: { outcome: 'denied' } }]);
+  t.match(await mallory('!status'), [{ fields: { outcome: 'usage' } }]);
+  t.match(await mallory('!status web01'), [{ fields: { outcome: 'rate-limited' } }], 'the budget is spent: nothing runs');
+  t.same(strictCalls, [], 'and Icinga2 was never asked');
 
   // Senders without identity share a bucket per backend, so changing nick does not escape it.
   t.equal((await ask(undefined, 'anon1')).length, 1);

@@ -8,7 +8,7 @@ import type { Test } from 'tap';
 import type { ChatBackend, IncomingMessage } from '../../src/chat/backend.js';
 import { AccessControl, builtInRoles } from '../../src/commands/access.js';
 import { AuditLog } from '../../src/commands/audit.js';
-import { Dispatcher } from '../../src/commands/dispatcher.js';
+import { Dispatcher, type DispatcherOptions } from '../../src/commands/dispatcher.js';
 import { COMMANDS, type CommandRegistry } from '../../src/commands/index.js';
 import { DEFAULT_COMMANDS, parseConfig, type CommandsConfig, type RelayConfig } from '../../src/config.js';
 import type { ActionOutcome, IcingaActions } from '../../src/icinga/actions.js';
@@ -178,6 +178,8 @@ export interface FakeSetup {
   registry?: CommandRegistry;
   auditFile?: string;
   width?: number;
+  onOutcome?: DispatcherOptions['onOutcome'];
+  onThrottled?: DispatcherOptions['onThrottled'];
 }
 
 // Tests of other things than the rate limit send more commands than a person would.
@@ -195,7 +197,7 @@ export function dispatcherWithFakes(options: FakeSetup = {}) {
   );
   const audit = new AuditLog({ file: options.auditFile, logger, clock });
   const mutes = new MuteList({ clock, logger }, 3_600_000);
-  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes });
+  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes, onOutcome: options.onOutcome, onThrottled: options.onThrottled });
   const source = { backend: 'irc', names: ['icinga-relay'] };
   const send = async (message: IncomingMessage) => dispatcher.dispatch(message, source);
   const say = async (message: IncomingMessage) => (await send(message)).map((reply) => reply.text);
