@@ -26,6 +26,7 @@ import { DEDUP_KEEP, DEDUP_TYPES, type DedupSettings } from './noise/dedup.js';
 import type { StormSettings } from './noise/storm.js';
 import type { Route } from './router.js';
 import { parseTemplate, type Template, type Templates } from './templates.js';
+import type { WebConfig } from './web-links.js';
 
 export type IcingaAuth =
   | { kind: 'password'; username: string; password: string; passwordFile?: string }
@@ -182,6 +183,8 @@ export const DEFAULT_COMMANDS: CommandsConfig = {
 export interface StateConfig {
   /** Absolute path of an existing directory. */
   dir: string;
+  /** How long a closed problem is remembered, holding its reference (src/problems/book.ts). */
+  forgetProblemsAfterMs: number;
 }
 
 /** What SIGTERM does (src/relay.ts stop()). */
@@ -248,6 +251,8 @@ export interface RelayConfig {
   /** Absent when the file has no http section: no /healthz or /metrics listener. */
   http?: HttpConfig;
   shutdown: ShutdownConfig;
+  /** Absent when the file has no web section: replies and Slack roots carry no links (src/web-links.ts). */
+  web?: WebConfig;
 }
 
 /** The /healthz and /metrics listener (src/health.ts). */
@@ -988,18 +993,30 @@ function configSchema(context: SchemaContext) {
       }
       return path;
     }),
-  }).optional();
+    forget_problems_after: duration.prefault('7d'),
+  })
+    .transform((keys): StateConfig => ({ dir: keys.dir, forgetProblemsAfterMs: keys.forget_problems_after }))
+    .optional();
   const silence = section({
     after: duration.prefault('2m'),
     notify: z.array(destination, { error: expecting('a list of destinations such as [irc:#ops]') }).min(1, { error: expecting('at least one destination') }),
   })
     .transform((keys): SilenceConfig => ({ afterMs: keys.after, notify: keys.notify }))
     .optional();
+  // ---------------------------------------------------------------- links to Icinga Web (src/web-links.ts)
+  const web = section({
+    url: envText('an http(s):// URL such as https://monitoring.example.org/icingaweb2').pipe(
+      z.string().regex(/^https?:\/\/[^\s?#]+$/, { error: expecting('an http(s):// URL such as https://monitoring.example.org/icingaweb2') }),
+    ),
+    module: choice(['icingadb', 'monitoring']).default('icingadb'),
+  })
+    .transform((keys): WebConfig => ({ url: keys.url.replace(/\/+$/, ''), module: keys.module }))
+    .optional();
   const shutdown = optionalSection({
     flush: duration.prefault('5s'),
   }).transform((keys): ShutdownConfig => ({ flushMs: keys.flush }));
 
-  return section({ icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown }).superRefine((config, ctx) => {
+  return section({ icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown, web }).superRefine((config, ctx) => {
     // The relay sends only where a backend is configured: a route to anywhere else would lose alerts without a word.
     const configured = chatDestinations(config.chat);
     config.routes?.forEach((route, index) =>

@@ -6,6 +6,18 @@
 
 export type Severity = 'ok' | 'info' | 'warning' | 'critical' | 'unknown';
 
+/** What a message is to one problem in its destination (see src/problems/book.ts). */
+export interface ProblemLink {
+  /** The problem's reference, `#42`. */
+  ref: number;
+  object: string;
+  role: 'opened' | 'update' | 'recovered';
+  /** When the problem's first report was relayed (ms). */
+  openedAt: number;
+  /** The chat message that started the problem in this destination, once known (a Slack `ts`). */
+  rootId?: string;
+}
+
 export type FieldValue = string | number | boolean | undefined;
 
 export interface RelayMessage {
@@ -34,6 +46,11 @@ export interface RelayMessage {
    * several events (a storm line); absent on messages about one object or none.
    */
   objects?: readonly string[];
+  /**
+   * The problems (src/problems/book.ts) this message opens, updates or ends in the destination it
+   * is on its way to; set on delivery, absent on plain messages.
+   */
+  problems?: readonly ProblemLink[];
   /** Named facts of the event, for templates and routing: author, comment, output, duration, ... */
   fields: Record<string, FieldValue>;
 }

@@ -24,6 +24,8 @@ import type { RelayMessage } from './message.js';
 import { NoiseControl, type NoiseCount } from './noise/index.js';
 import { Pipeline } from './pipeline.js';
 import { CatchUp, HardStateStore, readCurrentStates } from './catchup.js';
+import { DEFAULT_FORGET_AFTER_MS, ProblemBook } from './problems/book.js';
+import { referenced } from './problems/referenced.js';
 import { SilenceWatch } from './silence.js';
 import { createRouter, routesNeedObjects } from './router.js';
 
@@ -41,6 +43,8 @@ export interface RelayDependencies {
   noise?: NoiseControl;
   /** The hard states carried over by replace(), with the changes not yet delivered. */
   hardStates?: HardStateStore;
+  /** The open problems, carried over by replace(). */
+  problems?: ProblemBook;
 }
 
 export interface StopOptions {
@@ -107,6 +111,8 @@ export class Relay {
   /** Reports what changed while the stream was down or the relay stopped (src/catchup.ts). */
   readonly catchUp: CatchUp;
   private readonly hardStates: HardStateStore;
+  /** Open problems and their references, per destination (src/problems/book.ts). */
+  readonly problems: ProblemBook;
   private readonly silence: SilenceWatch;
   private streamWasUp = false;
   private readonly dependencies: RelayDependencies;
@@ -191,6 +197,13 @@ export class Relay {
       retry: backoff,
       random,
     });
+    // Carried over by replace() while the state directory is the same (without one it lives only in memory).
+    const forgetAfterMs = config.state?.forgetProblemsAfterMs ?? DEFAULT_FORGET_AFTER_MS;
+    this.problems =
+      dependencies.problems?.dir === config.state?.dir && dependencies.problems
+        ? dependencies.problems
+        : new ProblemBook({ dir: config.state?.dir, forgetAfterMs, clock, logger: this.logger.child('problems') });
+    this.problems.forgetAfterMs = forgetAfterMs;
     this.silence = new SilenceWatch({
       afterMs: config.silence?.afterMs ?? 120_000,
       notify: config.silence?.notify ?? [],
@@ -225,6 +238,8 @@ export class Relay {
       clock,
       width: config.format.width,
       mutes: this.noise.mutes,
+      references: this.problems,
+      web: config.web,
       onOutcome: (outcome, command) => this.metrics.commandOutcome(outcome, command),
       onThrottled: (backend) => this.metrics.senderThrottled(backend),
     });
@@ -306,8 +321,10 @@ export class Relay {
       // way out, because a message's text and fields are worked out only when read.
       this.logger.warn('formatter failed, relayed the generic line instead', { eventType: message.eventType, error: formatError, destination });
     }
+    const steps = this.problems.observe(destination, message);
+    const outgoing = steps.length === 0 ? message : referenced(message, steps, destination, this.noiseSettings.width);
     backend
-      .send(destination, message)
+      .send(destination, outgoing)
       .then(
         () => this.metrics.messageSent(destination, true, this.lagOf(message)),
         (error: unknown) => {
@@ -369,6 +386,7 @@ export class Relay {
         await backend.close().catch((error: unknown) => this.logger.warn('chat backend did not close cleanly', { backend: backend.name, error }));
       }),
     );
+    this.problems.flush();
     if (this.hardStatesHandedOver) return;
     // What the flush sent is announced; what is still queued is saved as not announced, for the next start's catch-up.
     this.hardStates.checkDelivered();
@@ -400,6 +418,7 @@ export class Relay {
     this.hardStatesHandedOver =
       keepNoise && this.backends.every((backend) => kept.includes(backend) || (backend.alertsPending ?? 0) === 0);
     if (!this.hardStatesHandedOver) this.hardStates.flush();
+    this.problems.flush();
     const next = new Relay(config, {
       ...dependencies,
       createBackends: create,
@@ -407,6 +426,7 @@ export class Relay {
       connected: kept,
       ...(keepNoise && { noise: this.noise }),
       ...(this.hardStatesHandedOver && { hardStates: this.hardStates }),
+      problems: this.problems,
     });
     this.logger.info('reloading: chat connections', {
       kept: kept.map((backend) => backend.name).join(',') || 'none',

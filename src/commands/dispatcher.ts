@@ -12,13 +12,14 @@ import type { Clock } from '../clock.js';
 import type { CommandsConfig } from '../config.js';
 import type { IcingaActions } from '../icinga/actions.js';
 import type { Logger } from '../log.js';
+import type { WebConfig } from '../web-links.js';
 import type { MuteList } from '../noise/mutes.js';
 import type { RelayMessage } from '../message.js';
 import type { AccessControl } from './access.js';
 import type { AuditLog } from './audit.js';
 import { SenderBudgets } from './budget.js';
 import type { Command, CommandRegistry, CommandResult } from './index.js';
-import { CommandArguments, commandLine, MAX_COMMAND_LENGTH, UsageError } from './parser.js';
+import { CommandArguments, commandLine, MAX_COMMAND_LENGTH, UnknownReference, UsageError, type ProblemReferences } from './parser.js';
 
 export interface DispatcherOptions {
   actions: IcingaActions;
@@ -31,6 +32,10 @@ export interface DispatcherOptions {
   /** Longest reply text, in characters (format.width). */
   width: number;
   mutes: MuteList;
+  /** What `#42` stands for in commands; without it a reference names no problem. */
+  references?: ProblemReferences;
+  /** Icinga Web, for links in replies (the web section). */
+  web?: WebConfig;
   /** Told every command's outcome (as audited), for /metrics. */
   onOutcome?: (outcome: string, command: string | undefined) => void;
   /** Told each time a sender goes over budget (once per window), for /metrics. */
@@ -119,7 +124,7 @@ export class Dispatcher {
     if (line.length > MAX_COMMAND_LENGTH) {
       return { outcome: 'too-long', lines: [`that command is too long (${line.length} characters, at most ${MAX_COMMAND_LENGTH}); please shorten it`] };
     }
-    const args = new CommandArguments(line);
+    const args = new CommandArguments(line, this.options.references);
     let word: string;
     try {
       // commandLine() returns text with something in it, so there is a first word.
@@ -147,11 +152,14 @@ export class Dispatcher {
       author: access.author(sender, source.backend),
       clock: this.options.clock,
       mutes: this.options.mutes,
+      references: this.options.references,
+      web: this.options.web,
     };
     try {
       return { ...(await command.handler(args, context)), command, sender };
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
+      if (error instanceof UnknownReference) return { outcome: 'not-found', lines: [error.message], command, sender };
       const usage = `usage: ${command.usage}`;
       return { outcome: 'usage', lines: [error.message ? `${error.message}; ${usage}` : usage], command, sender };
     }

@@ -8,8 +8,9 @@ import type { Clock } from '../clock.js';
 import type { CommandsConfig } from '../config.js';
 import type { FailureKind, IcingaActions } from '../icinga/actions.js';
 import type { MuteList } from '../noise/mutes.js';
+import type { WebConfig } from '../web-links.js';
 import type { AccessControl, CommandSender } from './access.js';
-import type { CommandArguments } from './parser.js';
+import type { CommandArguments, ProblemReferences } from './parser.js';
 import { ack } from './ack.js';
 import { comment } from './comment.js';
 import { downtime } from './downtime.js';
@@ -53,6 +54,10 @@ export interface CommandContext {
   clock: Clock;
   /** The noise control's mutes, which mute, unmute and mutes change and show per destination. */
   mutes: MuteList;
+  /** The relay's problem references (`#42`), for commands that show them. */
+  references?: ProblemReferences;
+  /** Icinga Web, for links in replies; absent without a web section. */
+  web?: WebConfig;
 }
 
 export interface Command {

@@ -20,7 +20,7 @@ import { asNumber, asRecord, asText } from '../../formatters/common.js';
 import { DelayedSave, readStateFile, writeFileAtomically } from '../atomic-file.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { RelayMessage } from '../message.js';
+import type { ProblemLink, RelayMessage } from '../message.js';
 import { objectOf, stateReport } from '../noise/reports.js';
 
 export const PROBLEMS_FILE = 'problems.json';
@@ -52,7 +52,7 @@ export interface Problem {
 }
 
 /** What a message is to a problem in its destination. */
-export type ProblemRole = 'opened' | 'update' | 'recovered';
+export type ProblemRole = ProblemLink['role'];
 
 export interface ProblemStep {
   problem: Problem;
@@ -98,12 +98,17 @@ export class ProblemBook {
   /** Object → its open problem (open in at least one destination). */
   private readonly openByObject = new Map<string, Problem>();
   private readonly saving: DelayedSave;
-  readonly forgetAfterMs: number;
+  /** Changed by a reload that keeps the book. */
+  forgetAfterMs: number;
 
   constructor(private readonly options: ProblemBookOptions) {
     this.saving = new DelayedSave(options.clock, options.saveDelayMs ?? 1_000, () => this.save());
     this.forgetAfterMs = options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;
     this.load();
+  }
+
+  get dir(): string | undefined {
+    return this.options.dir;
   }
 
   get file(): string | undefined {
@@ -170,6 +175,11 @@ export class ProblemBook {
   /** The open problem of an object, if it has one. */
   openProblemOf(object: string): Problem | undefined {
     return this.openByObject.get(object);
+  }
+
+  /** The reference of the object's open problem (for commands that show references). */
+  refOf(object: string): number | undefined {
+    return this.openByObject.get(object)?.ref;
   }
 
   /** Open problems, oldest first. */

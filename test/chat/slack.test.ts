@@ -121,12 +121,12 @@ t.test('a real Icinga2 event reaches the Slack channel, rendered, posted with th
   await fake.waitFor(() => logged(logger, /event stream connected/), 'the event stream', 15_000);
 
   await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection refused');
-  const isTheEvent = (post: PostedMessage) => post.text?.startsWith('CRITICAL web01!http') === true;
+  const isTheEvent = (post: PostedMessage) => /^#\d+ CRITICAL web01!http/.test(post.text ?? '');
   await fake.waitFor(() => fake.posted.some(isTheEvent), 'the event in Slack', EVENT_WAIT_MS);
   const post = fake.posted.find(isTheEvent)!;
   t.equal(post.channel, 'C0OPS', '#ops was resolved to its ID');
-  t.match(post.text, /^CRITICAL web01!http: HTTP CRITICAL - connection refused/);
-  t.match(post.blocks, [{ type: 'section', text: { type: 'mrkdwn', text: /^:red_circle: CRITICAL \*web01!http\*: HTTP CRITICAL - connection refused/ } }]);
+  t.match(post.text, /^#\d+ CRITICAL web01!http: HTTP CRITICAL - connection refused/);
+  t.match(post.blocks, [{ type: 'section', text: { type: 'mrkdwn', text: /^:red_circle: #\d+ CRITICAL \*web01!http\*: HTTP CRITICAL - connection refused/ } }]);
   t.same(
     fake.callsOf('chat.postMessage').map((call) => call.token),
     fake.callsOf('chat.postMessage').map(() => FAKE_BOT_TOKEN),

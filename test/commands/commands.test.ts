@@ -159,3 +159,38 @@ t.test('the registry: names and aliases in any case; collisions and malformed wo
     t.ok(each.description.length > 0, `${each.name}: has a description`);
   }
 });
+
+t.test('with web configured, status and problems link each object to Icinga Web; problems shows references', async (t) => {
+  const { clock } = dispatcherWithFakes();
+  const now = clock.now() / 1000;
+  const web = { url: 'https://mon.example.org/icingaweb2', module: 'icingadb' } as const;
+  const status = dispatcherWithFakes({ web, answers: { status: { ok: true, value: { target: http, downtimes: [], state: 'CRITICAL', stateType: 'HARD', output: 'refused' } } } });
+  t.same(await status.say(alice('status web01!http')), ['web01!http is CRITICAL: refused', 'https://mon.example.org/icingaweb2/icingadb/service?name=http&host.name=web01']);
+  const found: Problem[] = [
+    { object: 'web02', state: 'DOWN', since: now - 60, output: 'PING CRITICAL' },
+    { object: 'routeur-äöü!disk /var & co', state: 'CRITICAL', output: 'full' },
+  ];
+  const references = { find: () => undefined, refOf: (object: string) => (object === 'web02' ? 7 : undefined) };
+  const list = dispatcherWithFakes({ references, web: { ...web, module: 'monitoring' }, answers: { problems: { ok: true, value: found } } });
+  t.same(await list.say(alice('problems')), [
+    '#7 DOWN web02 for 1 minute https://mon.example.org/icingaweb2/monitoring/host/show?host=web02: PING CRITICAL',
+    'CRITICAL routeur-äöü!disk /var & co https://mon.example.org/icingaweb2/monitoring/service/show?host=routeur-%C3%A4%C3%B6%C3%BC&service=disk%20%2Fvar%20%26%20co: full',
+  ]);
+});
+
+t.test('#N stands for the object of an open problem; an unknown or closed one is answered and nothing runs', async (t) => {
+  const problems = new Map([
+    [3, { object: 'web01!http' }],
+    [4, { object: 'db01', closedAt: 1 }],
+  ]);
+  const references = { find: (ref: number) => problems.get(ref), refOf: () => undefined };
+  const { say, calls } = dispatcherWithFakes({ references });
+  t.same(await say(alice('ack #3 looking')), ['acknowledged web01!http until it recovers']);
+  t.same(await say(alice('downtime #3 2h disk swap')), ['scheduled a fixed downtime of 2 hours for web01!http']);
+  const acted = calls.length;
+  t.same(await say(alice('ack #9 mine')), ['#9 is not a problem the relay knows; problems lists the open ones']);
+  t.same(await say(alice('recheck #4')), ['#4 was db01, which has recovered since; name the object to act on it']);
+  t.equal(calls.length, acted, 'nothing ran for them');
+  await say(alice('downtime #3x 1h x'));
+  t.match(calls.at(-1), ['scheduleDowntime', { object: '#3x' }], 'only # and digits is a reference; #3x is a name');
+});

@@ -74,6 +74,20 @@ export function relayConfig(icinga: Icinga2Instance, extraYaml = '', user: Passw
   return parseConfig(yaml, { env: { PASSWORD: user.password } }).config;
 }
 
+/** The `chat:` section for a relay in the harness InspIRCd's #ops as `nick`: no TLS, no colours, no throttle to speak of. */
+export function ircChat(port: number, nick: string): string {
+  return `chat:
+  irc:
+    server: 127.0.0.1
+    port: ${port}
+    tls: false
+    nick: ${nick}
+    channels: ['#ops']
+    colours: false
+    rate: { burst: 100, per_second: 100 }
+`;
+}
+
 // Icinga2 2.13 delivers events in ~5 s ticks.
 export const EVENT_WAIT_MS = 20_000;
 /** Replies come from the relay over loopback; only Icinga2's events are slow. */
@@ -180,6 +194,8 @@ export interface FakeSetup {
   width?: number;
   onOutcome?: DispatcherOptions['onOutcome'];
   onThrottled?: DispatcherOptions['onThrottled'];
+  references?: DispatcherOptions['references'];
+  web?: DispatcherOptions['web'];
 }
 
 // Tests of other things than the rate limit send more commands than a person would.
@@ -197,7 +213,7 @@ export function dispatcherWithFakes(options: FakeSetup = {}) {
   );
   const audit = new AuditLog({ file: options.auditFile, logger, clock });
   const mutes = new MuteList({ clock, logger }, 3_600_000);
-  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes, onOutcome: options.onOutcome, onThrottled: options.onThrottled });
+  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes, onOutcome: options.onOutcome, onThrottled: options.onThrottled, references: options.references, web: options.web });
   const source = { backend: 'irc', names: ['icinga-relay'] };
   const send = async (message: IncomingMessage) => dispatcher.dispatch(message, source);
   const say = async (message: IncomingMessage) => (await send(message)).map((reply) => reply.text);

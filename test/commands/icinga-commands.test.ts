@@ -79,7 +79,7 @@ t.test('ack from chat: Icinga2 has it with the right author and comment, and the
     'the AcknowledgementSet event',
   );
   t.equal(event.destination, 'irc:#ops');
-  t.match(event.message.text, /^Alice Example acknowledged web01!http \(sticky, expires in (2 hours|1 hour, 59 minutes)\): looking into it/);
+  t.match(event.message.text, /^#\d+ Alice Example acknowledged web01!http \(sticky, expires in (2 hours|1 hour, 59 minutes)\): looking into it/);
 });
 
 t.test('status, already acknowledged, OK, unknown objects', async (t) => {
@@ -154,7 +154,8 @@ t.test('problems: worst first, at most max_lines, then how many more', async (t)
   // web02!disk is UNKNOWN from the forced recheck of a passive service ("No Passive Check Result Received").
   const lines = await alice('problems');
   t.equal(lines.length, 4);
-  t.match(lines, [/^DOWN web02 for \d+ seconds?: PING CRITICAL - Packet loss = 100%$/, /^CRITICAL db01!disk for/, /^CRITICAL web01!http for/, '... and 3 more']);
-  t.match(await alice('problems db01'), [/^CRITICAL db01!disk/, /^UNKNOWN db01!load/]);
+  // The reference shows once the relay has relayed the problem: web01!http's long ago, these just now (or not yet).
+  t.match(lines, [/^(#\d+ )?DOWN web02 for \d+ seconds?: PING CRITICAL - Packet loss = 100%$/, /^(#\d+ )?CRITICAL db01!disk for/, /^#\d+ CRITICAL web01!http for/, '... and 3 more']);
+  t.match(await alice('problems db01'), [/^(#\d+ )?CRITICAL db01!disk/, /^(#\d+ )?UNKNOWN db01!load/]);
   t.same(await alice('problems nothing-like-this'), ['no unhandled problems matching nothing-like-this']);
 });

@@ -7,7 +7,7 @@ import t from 'tap';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { IrcTestClient } from '../harness/irc-client.js';
 import { startIrcd } from '../harness/ircd.js';
-import { acknowledgementOf, EVENT_WAIT_MS, icingaSnapshot, linesAfter, relayConfig, REPLY_WAIT_MS, startedRelay, waitUntil } from './helpers.js';
+import { acknowledgementOf, EVENT_WAIT_MS, icingaSnapshot, ircChat, linesAfter, relayConfig, REPLY_WAIT_MS, startedRelay, waitUntil } from './helpers.js';
 
 const NICK = 'icinga-relay';
 
@@ -18,16 +18,7 @@ await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection ref
 
 const config = relayConfig(
   icinga,
-  `chat:
-  irc:
-    server: 127.0.0.1
-    port: ${ircd.port}
-    tls: false
-    nick: ${NICK}
-    channels: ['#ops']
-    colours: false
-    rate: { burst: 100, per_second: 100 }
-commands:
+  `${ircChat(ircd.port, NICK)}commands:
   # More commands than a person types in a minute.
   rate: { burst: 1000, per_second: 1000 }
 access:

@@ -1,0 +1,36 @@
+/**
+ * A message as it goes out as part of problems: its text shows their references, `#42 CRITICAL
+ * web01!http: ...` for a message about one object, `db01: 3 services CRITICAL: disk, load, swap
+ * (#4 #5 #6)` for a summary (in the order it names them), so that people can name the problem
+ * in a command on every backend. The message carries the steps for backends that do more with
+ * them (Slack threads).
+ */
+import { truncate } from '../../formatters/common.js';
+import type { ProblemLink, RelayMessage } from '../message.js';
+import type { ProblemStep } from './book.js';
+
+/** `width`: format.width, which the text with its references still keeps to. */
+export function referenced(message: RelayMessage, steps: readonly ProblemStep[], destination: string, width: number): RelayMessage {
+  const references = steps.map((step) => `#${step.problem.ref}`);
+  const text = message.objects === undefined ? `${references[0]} ${message.text}` : `${message.text} (${references.join(' ')})`;
+  return {
+    eventType: message.eventType,
+    severity: message.severity,
+    host: message.host,
+    service: message.service,
+    text: truncate(text, width),
+    timestamp: message.timestamp,
+    state: message.state,
+    stateType: message.stateType,
+    notificationType: message.notificationType,
+    notice: message.notice,
+    objects: message.objects,
+    fields: message.fields,
+    problems: steps.map(({ problem, role }): ProblemLink => {
+      const link: ProblemLink = { ref: problem.ref, object: problem.object, role, openedAt: problem.openedAt };
+      const rootId = problem.places.get(destination)?.rootId;
+      if (rootId !== undefined) link.rootId = rootId;
+      return link;
+    }),
+  };
+}
