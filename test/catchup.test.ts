@@ -276,3 +276,41 @@ t.test('silence: told after silence_after, told again when back; a short gap say
   ]);
   watch.stop();
 });
+
+t.test('a change is saved as announced only once everything handed on has been sent', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'catchup-'));
+  const clock = new FakeClock();
+  let delivered = true;
+  const store = new HardStateStore({ dir, clock, logger: memoryLogger(), saveDelayMs: 100, delivered: () => delivered });
+  const saved = () => JSON.parse(readFileSync(join(dir, 'hard-states.json'), 'utf8')).states;
+  store.replace([state('web01!http', 'OK', 1), state('db01', 'UP', 1)]);
+  // Asked a second after a change (the change is handed on right after it is recorded), saved 100 ms later.
+  clock.advance(1100);
+  t.same(saved(), { db01: { state: 'UP', since: 1 }, 'web01!http': { state: 'OK', since: 1 } }, 'recorded, nothing waiting');
+
+  delivered = false;
+  store.set('web01!http', { state: 'CRITICAL', since: 5 });
+  store.set('new01', { state: 'DOWN', since: 6 });
+  store.set('web01!http', { state: 'WARNING', since: 7 });
+  clock.advance(100);
+  t.same(saved(), { db01: { state: 'UP', since: 1 }, 'web01!http': { state: 'OK', since: 1 } }, 'while queued: the state before, and an object never announced is left out');
+  t.equal(store.undelivered, 2);
+  t.equal(store.states.get('web01!http')?.state, 'WARNING', 'the relay itself knows the latest');
+  clock.advance(5000);
+  t.equal(store.undelivered, 2, 'still queued: still unannounced, asked again each second');
+
+  delivered = true;
+  clock.advance(1000);
+  t.equal(store.undelivered, 0);
+  clock.advance(100);
+  t.same(saved(), { db01: { state: 'UP', since: 1 }, new01: { state: 'DOWN', since: 6 }, 'web01!http': { state: 'WARNING', since: 7 } }, 'sent: announced');
+  t.same(clock.pendingDelays(), [], 'no more asking');
+
+  delivered = false;
+  store.replace([state('web01!http', 'OK', 9), state('db01', 'UP', 1), state('new01', 'DOWN', 6)]);
+  store.stop();
+  store.checkDelivered();
+  store.flush();
+  t.same(saved()['web01!http'], { state: 'WARNING', since: 7 }, 'a recovery the catch-up summary reports is announced when that is sent; stopped before, it stays unannounced');
+  t.same(clock.pendingDelays(), [], 'stop() ends the asking');
+});

@@ -38,6 +38,12 @@ export interface IncomingMessage {
   };
 }
 
+/**
+ * Lines stamped this much before the relay connected, by the relay's own clock, are history (a
+ * replay, a redelivery after a reconnect) and never commands: the chat server's clock may differ a little.
+ */
+export const REPLAY_SKEW_MS = 5_000;
+
 export interface ChatBackend {
   /** The backend's name, the part of a destination before the colon. */
   readonly name: string;

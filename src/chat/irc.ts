@@ -31,7 +31,7 @@ import type { IrcChannel, IrcConfig } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
+import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from './backend.js';
 import { longestLineBytes, plainText, renderIrcLines, textBudget } from './irc-render.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 
@@ -55,8 +55,6 @@ export const NICKSERV_LOGIN_TIMEOUT_MS = 10_000;
 export const CONNECT_TIMEOUT_MS = 30_000;
 /** A WHOIS (identifying a sender without account-tag) unanswered after this leaves the sender unidentified. */
 export const WHOIS_TIMEOUT_MS = 10_000;
-/** Lines stamped this much before our JOIN by our own clock (the server's unknown) are history: clocks differ a little. */
-export const HISTORY_SKEW_MS = 5_000;
 /**
  * With echo-message, the wait for the echo of a line. Flood control holds our lines back about
  * a second each, and at most MAX_LINES_IN_FLIGHT are waiting, so this only runs out when the
@@ -233,7 +231,7 @@ export class IrcBackend implements ChatBackend {
   private readonly accounts = new Map<string, string | false>();
   /** When we joined each configured channel, by the server's clock where it tells: older lines there are history. */
   private readonly joinedAt = new Map<string, number>();
-  /** When this connection was welcomed, less HISTORY_SKEW_MS: older direct messages are history (a bouncer's playback). */
+  /** When this connection was welcomed, less REPLAY_SKEW_MS: older direct messages are history (a bouncer's playback). */
   private registeredAt = 0;
   /** Ends every WHOIS still waiting for its answer. */
   private readonly lookups = new Set<() => void>();
@@ -378,7 +376,7 @@ export class IrcBackend implements ChatBackend {
 
   private onRegistered(nick: string): void {
     this.registered = true;
-    this.registeredAt = this.clock.now() - HISTORY_SKEW_MS;
+    this.registeredAt = this.clock.now() - REPLAY_SKEW_MS;
     this.nick = nick;
     this.backoff.connected();
     this.logger.info('registered on the IRC server', { nick });
@@ -460,7 +458,7 @@ export class IrcBackend implements ChatBackend {
     if (!channel) return;
     this.joined.add(channel.name);
     // The server's time of our JOIN when it says (no clock skew), else ours with a margin.
-    this.joinedAt.set(channel.name, serverTime ?? this.clock.now() - HISTORY_SKEW_MS);
+    this.joinedAt.set(channel.name, serverTime ?? this.clock.now() - REPLAY_SKEW_MS);
     this.rejoinState(channel.name).backoff.connected();
     this.logger.info('joined', { channel: channel.name });
     this.updateReadiness();
@@ -630,18 +628,19 @@ export class IrcBackend implements ChatBackend {
 
   private onPrivmsg(event: MessageEvent): void {
     if (event.from_server) return;
+    const direct = this.isSelf(event.target);
+    const channel = direct ? undefined : this.configuredChannel(event.target);
+    // Checked first: a replay holds our own old lines too, which are no echo of what waits now.
+    if ((direct || channel) && this.isHistory(event, channel?.name)) {
+      this.logger.debug('ignored a replayed line', { from: event.nick, target: event.target, batch: event.batch?.type, time: event.time });
+      return;
+    }
     if (this.isSelf(event.nick)) {
       // Our own line, echoed back: delivered.
       this.oldestPendingTo(event.target)?.settle();
       return;
     }
-    const direct = this.isSelf(event.target);
-    const channel = direct ? undefined : this.configuredChannel(event.target);
     if (!direct && !channel) return;
-    if (this.isHistory(event, channel?.name)) {
-      this.logger.debug('ignored a replayed line', { from: event.nick, target: event.target, batch: event.batch?.type, time: event.time });
-      return;
-    }
     // Known without asking: from the account-tag, or from extended-join and account-notify.
     const known = this.client.network.cap.isEnabled('account-tag') ? (event.account ?? false) : this.accounts.get(this.client.caseLower(event.nick));
     const message: IncomingMessage = {

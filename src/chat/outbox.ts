@@ -54,7 +54,7 @@ export function isReply(message: RelayMessage): boolean {
  * A person gets a few lines back per command, and a rate-limited sender at most one more; more than
  * this waiting means replies pile up faster than the connection's pace lets them out.
  */
-export const REPLY_LIMITS = { perDestination: 10, total: 100 };
+export const REPLY_LIMITS = { perDestination: 50, total: 200 };
 
 interface Lane {
   messages: RelayMessage[];

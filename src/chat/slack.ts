@@ -29,7 +29,7 @@ import type { SlackConfig } from '../config.js';
 import { Backoff } from '../icinga/backoff.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
+import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from './backend.js';
 import { connectionOutbox, type Outbox } from './outbox.js';
 import { renderSlackMessage, unescapeSlackText } from './slack-render.js';
 
@@ -107,6 +107,8 @@ interface EventCallback {
     channel?: string;
     channel_type?: string;
     text?: string;
+    /** When Slack took the message: seconds since the epoch, as text ("1700000000.000100"). */
+    ts?: string;
   };
 }
 
@@ -136,6 +138,8 @@ export class SlackBackend implements ChatBackend {
   /** Slack said hello on the current connection. */
   private socketUp = false;
   private handler: ((message: IncomingMessage) => void) | undefined;
+  /** When the current Socket Mode connection was opened (ms, the relay's clock): older messages are history. */
+  private socketOpenedAt: number | undefined;
   private closing = false;
 
   constructor(
@@ -344,6 +348,7 @@ export class SlackBackend implements ChatBackend {
 
   private async openSocket(): Promise<void> {
     if (this.closing) return;
+    this.socketOpenedAt = this.clock.now();
     try {
       await this.socket.start();
     } catch (error) {
@@ -404,6 +409,12 @@ export class SlackBackend implements ChatBackend {
     // Subtypes are edits, joins, bot posts and the like: nothing a person just wrote to the relay.
     // Bots, this one included, never command it.
     if (event.subtype !== undefined || event.bot_id !== undefined || event.user === this.ownUserId) return undefined;
+    // Written before this connection (redelivered after a reconnect): history, never a command.
+    const writtenMs = Number(event.ts) * 1000;
+    if (this.socketOpenedAt !== undefined && writtenMs < this.socketOpenedAt - REPLAY_SKEW_MS) {
+      this.logger.info('ignored a message written before the Socket Mode connection', { channel: event.channel, user: event.user, ts: event.ts });
+      return undefined;
+    }
     if (eventId !== undefined) {
       if (this.recentEventIds.has(eventId)) return undefined;
       this.recentEventIds.add(eventId);

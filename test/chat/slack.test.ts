@@ -304,8 +304,10 @@ t.test('Socket Mode: people are heard and every envelope is acked; bots are not 
   fake.sendSlashCommand('/icinga', 'status', 'U0ALICE', 'C0OPS');
   fake.sendMessageEvent({ channel: 'C0OPS', user: 'U0CAROL', text: 'once' }, { eventId: 'Ev0REPEATED' });
   fake.sendMessageEvent({ channel: 'C0OPS', user: 'U0CAROL', text: 'once' }, { eventId: 'Ev0REPEATED', retryAttempt: 1 });
+  // Written an hour before this connection (a redelivery after a reconnect): history, not a command.
+  fake.sendMessageEvent({ channel: 'C0OPS', user: 'U0ALICE', text: 'ack web01!http from an hour ago', ts: `${Math.floor(Date.now() / 1000) - 3600}.000001` });
   await backend.send('slack:#ops', relayMessage('an alert, echoed back by Slack'));
-  await fake.waitFor(() => fake.envelopes.length === 12 && fake.unacked().length === 0, 'every envelope acked');
+  await fake.waitFor(() => fake.envelopes.length === 13 && fake.unacked().length === 0, 'every envelope acked');
   t.same(fake.acks[0].payload, {}, 'an ack is the envelope_id with an empty payload');
 
   t.same(received, [

@@ -9,7 +9,7 @@ import t from 'tap';
 import { HARD_STATES_FILE } from '../../src/catchup.js';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { waitForExit } from '../harness/daemon.js';
-import { watchProcess, type WatchedProcess } from '../helpers/process.js';
+import { relayProcesses } from '../helpers/process.js';
 import { waitUntil } from '../commands/helpers.js';
 
 t.test('relay SIGKILL: the restarted relay reports exactly the changes made while it was dead', async (t) => {
@@ -41,15 +41,7 @@ t.test('relay SIGKILL: the restarted relay reports exactly the changes made whil
     ].join('\n'),
     { mode: 0o600 },
   );
-  const children: WatchedProcess[] = [];
-  const startRelay = () => {
-    const relay = watchProcess(process.execPath, ['dist/src/cli.js', '--config', configFile], { PATH: process.env.PATH });
-    children.push(relay);
-    return relay;
-  };
-  t.teardown(() => {
-    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  const startRelay = relayProcesses(t, configFile);
 
   const first = startRelay();
   await first.waitFor('stderr', /no saved hard states: recorded the current ones/, 15_000);

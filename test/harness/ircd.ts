@@ -43,6 +43,8 @@ export interface IrcdInstance {
   dir: string;
   /** Registers a NickServ account named `name` (also its nick) with this password. */
   registerAccount(name: string, password: string): Promise<void>;
+  /** Disconnects the client with this nick, as a network operator's KILL does: the server stays up, with its channel history. */
+  killClient(nick: string, reason: string): Promise<void>;
   /** Stops both daemons; clients see the server go away. */
   stop(): Promise<void>;
   /** SIGKILL to InspIRCd (a crash: clients get no ERROR, their connections just end), then the services stop. */
@@ -69,6 +71,8 @@ function inspircdConfig(dir: string, ports: { client: number; tls?: number; link
     'sasl',
     'services_account',
     'spanningtree',
+    // Replays a channel's last lines to whoever joins (channel mode +H): what a reconnecting bot must not run again.
+    'chanhistory',
     ...(options.accountTag === false ? [] : ['ircv3_accounttag']),
     ...(options.echoMessage === false ? [] : ['ircv3_echomessage']),
     ...(ports.tls ? ['ssl_gnutls'] : []),
@@ -89,6 +93,10 @@ ${ports.tls ? `<sslprofile name="test" provider="gnutls" certfile="${certDir}/lo
 <sasl target="${SERVICES_SERVER_NAME}" requiressl="no">
 <link name="${SERVICES_SERVER_NAME}" ipaddr="127.0.0.1" port="${ports.link}" allowmask="127.0.0.0/8" sendpass="${linkPassword}" recvpass="${linkPassword}">
 <uline server="${SERVICES_SERVER_NAME}" silent="yes">
+<chanhistory maxlines="200" notice="no" bots="yes">
+<class name="Killers" commands="KILL" privs="" usermodes="" chanmodes="">
+<type name="TestOper" classes="Killers">
+<oper name="tester" password="${linkPassword}" host="*@*" type="TestOper">
 `;
 }
 
@@ -240,6 +248,18 @@ export async function startIrcd(options: IrcdOptions = {}): Promise<IrcdInstance
         const reply = client.waitForNotice('NickServ', /registered/, 10_000);
         client.say('NickServ', `REGISTER ${password} ${name}@example.test`);
         await reply;
+      } finally {
+        await client.quit();
+      }
+    },
+    async killClient(nick, reason) {
+      const client = await IrcTestClient.connect({ port: ports.client, nick: `oper${Math.floor(Math.random() * 1e6)}` });
+      try {
+        const opered = client.waitForLine(/ 381 /, 10_000);
+        client.raw(`OPER tester ${linkPassword}`);
+        await opered;
+        // The server handles our lines in order: the KILL is done before our QUIT.
+        client.raw(`KILL ${nick} :${reason}`);
       } finally {
         await client.quit();
       }

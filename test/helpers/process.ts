@@ -52,3 +52,19 @@ export function watchProcess(command: string, args: string[], env: NodeJS.Proces
     },
   };
 }
+
+/**
+ * Starts the built relay (`dist/src/cli.js`) with `configFile`, as often as a test asks; whatever
+ * is still running when the test ends is SIGKILLed.
+ */
+export function relayProcesses(t: { teardown: (fn: () => void) => void }, configFile: string): () => WatchedProcess {
+  const children: WatchedProcess[] = [];
+  t.teardown(() => {
+    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return () => {
+    const relay = watchProcess(process.execPath, ['dist/src/cli.js', '--config', configFile], { PATH: process.env.PATH });
+    children.push(relay);
+    return relay;
+  };
+}
