@@ -25,6 +25,7 @@ import { NoiseControl, type NoiseCount } from './noise/index.js';
 import { Pipeline } from './pipeline.js';
 import { CatchUp, HardStateStore, readCurrentStates } from './catchup.js';
 import { DEFAULT_FORGET_AFTER_MS, ProblemBook } from './problems/book.js';
+import { ActionEchoes } from './problems/echoes.js';
 import { referenced } from './problems/referenced.js';
 import { SilenceWatch } from './silence.js';
 import { createRouter, routesNeedObjects } from './router.js';
@@ -111,6 +112,8 @@ export class Relay {
   /** Reports what changed while the stream was down or the relay stopped (src/catchup.ts). */
   readonly catchUp: CatchUp;
   private readonly hardStates: HardStateStore;
+  /** Folds the events an action causes into one line (src/problems/echoes.ts). */
+  private readonly echoes: ActionEchoes;
   /** Open problems and their references, per destination (src/problems/book.ts). */
   readonly problems: ProblemBook;
   private readonly silence: SilenceWatch;
@@ -198,6 +201,7 @@ export class Relay {
       random,
     });
     // Carried over by replace() while the state directory is the same (without one it lives only in memory).
+    this.echoes = new ActionEchoes(clock);
     const forgetAfterMs = config.state?.forgetProblemsAfterMs ?? DEFAULT_FORGET_AFTER_MS;
     this.problems =
       dependencies.problems?.dir === config.state?.dir && dependencies.problems
@@ -239,6 +243,7 @@ export class Relay {
       width: config.format.width,
       mutes: this.noise.mutes,
       references: this.problems,
+      onAction: (action) => this.echoes.expect(action),
       web: config.web,
       onOutcome: (outcome, command) => this.metrics.commandOutcome(outcome, command),
       onThrottled: (backend) => this.metrics.senderThrottled(backend),
@@ -304,7 +309,9 @@ export class Relay {
     if (this.cacheOnlyTypes.has(event.type)) return;
     const delivery = this.pipeline.process(event);
     if (!delivery) return;
-    for (const destination of delivery.destinations) this.noise.submit(destination, delivery.message);
+    for (const destination of delivery.destinations) {
+      if (!this.echoes.folds(destination, delivery.message)) this.noise.submit(destination, delivery.message);
+    }
   }
 
   /** What noise control lets out, to the backend that serves the destination. */

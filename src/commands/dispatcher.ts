@@ -12,6 +12,7 @@ import type { Clock } from '../clock.js';
 import type { CommandsConfig } from '../config.js';
 import type { IcingaActions } from '../icinga/actions.js';
 import type { Logger } from '../log.js';
+import type { ChatAction } from '../problems/echoes.js';
 import type { WebConfig } from '../web-links.js';
 import type { MuteList } from '../noise/mutes.js';
 import type { RelayMessage } from '../message.js';
@@ -34,6 +35,8 @@ export interface DispatcherOptions {
   mutes: MuteList;
   /** What `#42` stands for in commands; without it a reference names no problem. */
   references?: ProblemReferences;
+  /** Told of every action that changed Icinga2 from chat, so that the events it causes are folded into its reply (src/problems/echoes.ts). */
+  onAction?: (action: ChatAction) => void;
   /** Icinga Web, for links in replies (the web section). */
   web?: WebConfig;
   /** Told every command's outcome (as audited), for /metrics. */
@@ -156,7 +159,12 @@ export class Dispatcher {
       web: this.options.web,
     };
     try {
-      return { ...(await command.handler(args, context)), command, sender };
+      const result = await command.handler(args, context);
+      const acted = args.named?.target;
+      if (result.outcome === 'ok' && command.role === 'operator' && acted) {
+        this.options.onAction?.({ destination: message.destination, command: command.name, author: context.author, host: acted.host, service: acted.service, allServices: args.named!.allServices });
+      }
+      return { ...result, command, sender };
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       if (error instanceof UnknownReference) return { outcome: 'not-found', lines: [error.message], command, sender };

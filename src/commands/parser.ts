@@ -82,6 +82,8 @@ export function commandLine(message: { text: string; direct: boolean }, addressi
  */
 export class CommandArguments {
   private offset = 0;
+  /** The object the command named, once read: what it acted on, for the dispatcher. */
+  named: ObjectArgument | undefined;
 
   constructor(
     readonly text: string,
@@ -92,11 +94,11 @@ export class CommandArguments {
   object(options: { allowAllServices?: boolean } = {}): ObjectArgument {
     const word = this.next();
     const reference = word === undefined ? null : REFERENCE.exec(word);
-    if (reference === null) return parseObject(word, options);
+    if (reference === null) return (this.named = parseObject(word, options));
     const problem = this.references?.find(Number(reference[1]));
     if (problem === undefined) throw new UnknownReference(`${word} is not a problem the relay knows; problems lists the open ones`);
     if (problem.closedAt !== undefined) throw new UnknownReference(`${word} was ${problem.object}, which has recovered since; name the object to act on it`);
-    return parseObject(problem.object);
+    return (this.named = parseObject(problem.object));
   }
 
   private skipSpace(): void {

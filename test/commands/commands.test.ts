@@ -194,3 +194,19 @@ t.test('#N stands for the object of an open problem; an unknown or closed one is
   await say(alice('downtime #3x 1h x'));
   t.match(calls.at(-1), ['scheduleDowntime', { object: '#3x' }], 'only # and digits is a reference; #3x is a name');
 });
+
+t.test('actions that changed Icinga2 are told to onAction (for folding their events), with the object and author', async (t) => {
+  const actions: unknown[] = [];
+  const { say } = dispatcherWithFakes({ onAction: (action) => actions.push(action), answers: { removeDowntimes: { ok: true, value: { removed: 1, onServices: 0 } } } });
+  await say(alice('ack web01!http looking'));
+  await say(alice('downtime db01!* 1h kernel'));
+  await say(alice('status web01!http'));
+  await say(chat('!ack web01!http mine', 'irc:bob'));
+  t.same(actions, [
+    { destination: 'irc:#ops', command: 'ack', author: 'alice (via irc)', host: 'web01', service: 'http', allServices: false },
+    { destination: 'irc:#ops', command: 'downtime', author: 'alice (via irc)', host: 'db01', service: undefined, allServices: true },
+  ], 'not a read, not a refusal');
+  const failing = dispatcherWithFakes({ onAction: (action) => actions.push(action), answers: { acknowledge: { ok: false, kind: 'not-found', message: 'no such service' } } });
+  await failing.say(alice('ack web01!nope looking'));
+  t.equal(actions.length, 2, 'not a failure');
+});

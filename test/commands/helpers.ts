@@ -196,6 +196,7 @@ export interface FakeSetup {
   onThrottled?: DispatcherOptions['onThrottled'];
   references?: DispatcherOptions['references'];
   web?: DispatcherOptions['web'];
+  onAction?: DispatcherOptions['onAction'];
 }
 
 // Tests of other things than the rate limit send more commands than a person would.
@@ -213,7 +214,7 @@ export function dispatcherWithFakes(options: FakeSetup = {}) {
   );
   const audit = new AuditLog({ file: options.auditFile, logger, clock });
   const mutes = new MuteList({ clock, logger }, 3_600_000);
-  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes, onOutcome: options.onOutcome, onThrottled: options.onThrottled, references: options.references, web: options.web });
+  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes, onOutcome: options.onOutcome, onThrottled: options.onThrottled, references: options.references, web: options.web, onAction: options.onAction });
   const source = { backend: 'irc', names: ['icinga-relay'] };
   const send = async (message: IncomingMessage) => dispatcher.dispatch(message, source);
   const say = async (message: IncomingMessage) => (await send(message)).map((reply) => reply.text);
