@@ -58,12 +58,13 @@ const downtimesOf = (host: string) =>
 await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - Unable to open TCP socket: connection refused\nmore details');
 await icinga.processCheckResult('db01!http', 0, 'HTTP OK');
 
-t.test('ack from chat: Icinga2 has it with the right author and comment, and the event comes back', async (t) => {
+t.test('ack from chat: Icinga2 has it with the right author and comment, and the event comes back to the channel', async (t) => {
   const from = backend.sent.length;
-  // Through the handler the relay registered on the backend, as a real backend delivers it.
-  backend.write(chat('!ack web01!http for 2h looking into it', 'irc:alice'));
+  // Through the handler the relay registered on the backend, as a real backend delivers it. Typed
+  // privately: where it is typed, the reply alone answers it (test/problems/one-line-real.test.ts).
+  backend.write(chat('ack web01!http for 2h looking into it', 'irc:alice', { destination: 'irc:alice', direct: true }));
   const reply = await waitUntil(() => backend.sent.slice(from).find((sent) => sent.message.eventType === 'Reply'), 10_000, 'the reply');
-  t.match(reply, { destination: 'irc:#ops', message: { text: 'acknowledged web01!http for 2 hours', severity: 'info' } });
+  t.match(reply, { destination: 'irc:alice', message: { text: 'acknowledged web01!http for 2 hours', severity: 'info' } });
 
   t.same(await serviceAttrs('web01!http', ['acknowledgement']), { acknowledgement: 2 }, 'sticky, as the default config says');
   const comments = await objects<{ author: string; text: string }>('comments', {

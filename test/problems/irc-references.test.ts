@@ -54,11 +54,11 @@ t.test('a reference that names no problem, or a closed one, is answered clearly 
   t.same(await icingaSnapshot(icinga), before, 'nothing acknowledged');
   const [recovery] = await linesAfter(ops, () => icinga.processCheckResult('web02!disk', 0, 'DISK OK'), [/OK web02!disk/], EVENT_WAIT_MS);
   t.match(recovery, new RegExp(`^${diskRef} OK web02!disk`), 'the recovery names the problem it ends');
-  const afterRecovery = await icingaSnapshot(icinga);
   t.same(await linesAfter(ops, () => alice.say('#ops', `!downtime ${diskRef} 1h disk swap`), [new RegExp(diskRef)]), [
     `${diskRef} was web02!disk, which has recovered since; name the object to act on it`,
   ]);
-  t.same(await icingaSnapshot(icinga), afterRecovery, 'no downtime for the closed reference');
+  // (The rest of the snapshot moves on its own after a check result: next_check.)
+  t.same(((await icingaSnapshot(icinga)) as { downtimes: unknown[] }).downtimes, [], 'no downtime for the closed reference');
 });
 
 t.test('problems lists the open problems with their references', async (t) => {
