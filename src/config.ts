@@ -125,6 +125,12 @@ export interface SlackConfig extends ChatConnectionConfig {
   apiUrl: string;
   /** Retries of one failed Web API call (429 and network errors) before it counts as failed. */
   retries: number;
+  /** Later events of a problem go in the thread of its first message (src/chat/slack-threads.ts). */
+  threads: boolean;
+  /** A recovery in a thread is also shown in the channel (reply_broadcast). */
+  broadcastRecoveries: boolean;
+  /** The first message of a problem is edited to its current state (chat.update). */
+  editRoot: boolean;
 }
 
 /** One optional entry per chat backend; at least one is present. */
@@ -682,6 +688,9 @@ function configSchema(context: SchemaContext) {
       z.string().regex(/^https?:\/\/[^\s]+\/api\/$/, { error: expecting('an http(s):// URL ending in /api/') }),
     ).default('https://slack.com/api/'),
     retries: z.int({ error: expecting('a whole number from 0 to 10') }).min(0).max(10).default(3),
+    threads: z.boolean({ error: expecting('true or false') }).default(true),
+    broadcast_recoveries: z.boolean({ error: expecting('true or false') }).default(true),
+    edit_root: z.boolean({ error: expecting('true or false') }).default(true),
     ...connectionKeys(1, 1),
   })
     .superRefine((keys, ctx) => {
@@ -695,6 +704,9 @@ function configSchema(context: SchemaContext) {
         channels: keys.channels,
         apiUrl: keys.api_url,
         retries: keys.retries,
+        threads: keys.threads,
+        broadcastRecoveries: keys.broadcast_recoveries,
+        editRoot: keys.edit_root,
         ...connection(keys),
       }),
     );

@@ -16,6 +16,12 @@ export interface ProblemLink {
   openedAt: number;
   /** The chat message that started the problem in this destination, once known (a Slack `ts`). */
   rootId?: string;
+  /** That message's plain text, when it was about this object alone (so it may be edited to the problem's state). */
+  rootText?: string;
+  /** The object in Icinga Web, when the web section is configured. */
+  url?: string;
+  /** For a message that opens the problem: the backend tells what the message is called there (a Slack `ts`) and its text. */
+  onRoot?: (rootId: string, rootText: string | undefined) => void;
 }
 
 export type FieldValue = string | number | boolean | undefined;

@@ -28,6 +28,7 @@ import { DEFAULT_FORGET_AFTER_MS, ProblemBook } from './problems/book.js';
 import { ActionEchoes } from './problems/echoes.js';
 import { referenced } from './problems/referenced.js';
 import { SilenceWatch } from './silence.js';
+import { objectUrl, type WebConfig } from './web-links.js';
 import { createRouter, routesNeedObjects } from './router.js';
 
 export interface RelayDependencies {
@@ -112,6 +113,8 @@ export class Relay {
   /** Reports what changed while the stream was down or the relay stopped (src/catchup.ts). */
   readonly catchUp: CatchUp;
   private readonly hardStates: HardStateStore;
+  /** Icinga Web, for links (the web section). */
+  private readonly web: WebConfig | undefined;
   /** Folds the events an action causes into one line (src/problems/echoes.ts). */
   private readonly echoes: ActionEchoes;
   /** Open problems and their references, per destination (src/problems/book.ts). */
@@ -202,6 +205,7 @@ export class Relay {
     });
     // Carried over by replace() while the state directory is the same (without one it lives only in memory).
     this.echoes = new ActionEchoes(clock);
+    this.web = config.web;
     const forgetAfterMs = config.state?.forgetProblemsAfterMs ?? DEFAULT_FORGET_AFTER_MS;
     this.problems =
       dependencies.problems?.dir === config.state?.dir && dependencies.problems
@@ -329,7 +333,15 @@ export class Relay {
       this.logger.warn('formatter failed, relayed the generic line instead', { eventType: message.eventType, error: formatError, destination });
     }
     const steps = this.problems.observe(destination, message);
-    const outgoing = steps.length === 0 ? message : referenced(message, steps, destination, this.noiseSettings.width);
+    const { web } = this;
+    const outgoing =
+      steps.length === 0
+        ? message
+        : referenced(message, steps, destination, {
+            width: this.noiseSettings.width,
+            url: web && ((object) => objectUrl(web, object)),
+            setRoot: (ref, rootId, rootText) => this.problems.setRoot(destination, ref, rootId, rootText),
+          });
     backend
       .send(destination, outgoing)
       .then(

@@ -19,10 +19,14 @@ export const SEVERITY_EMOJI: Record<Severity, string> = {
 /** Block Kit refuses a section whose text is longer (invalid_blocks), and width goes up to 4000. */
 export const SECTION_TEXT_LIMIT = 3000;
 
+/** The Block Kit blocks the relay posts: its line, and context lines under a problem's root. */
+export type SlackSection = { type: 'section'; text: { type: 'mrkdwn'; text: string } };
+export type SlackBlock = SlackSection | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] };
+
 export interface SlackMessage {
   /** Plain text (escaped, no markup): what notifications show. */
   text: string;
-  blocks: { type: 'section'; text: { type: 'mrkdwn'; text: string } }[];
+  blocks: SlackSection[];
 }
 
 export function escapeSlackText(text: string): string {

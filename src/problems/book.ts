@@ -32,6 +32,8 @@ const RECOVERED_STATES = new Set(['OK', 'UP']);
 export interface ProblemPlace {
   /** The chat message that started the problem there (a Slack `ts`), once the backend said so. */
   rootId?: string;
+  /** Its plain text, when it was about this object alone: what an edit of it starts from. */
+  rootText?: string;
   /** When the recovery went out there (ms); absent while the problem is open there. */
   closedAt?: number;
 }
@@ -159,10 +161,11 @@ export class ProblemBook {
   }
 
   /** Records the chat message that started the problem in `destination` (for its thread and edits). */
-  setRoot(destination: string, ref: number, rootId: string): void {
+  setRoot(destination: string, ref: number, rootId: string, rootText?: string): void {
     const place = this.byRef.get(ref)?.places.get(destination);
     if (place === undefined || place.rootId === rootId) return;
     place.rootId = rootId;
+    if (rootText !== undefined) place.rootText = rootText;
     this.changed();
   }
 
@@ -262,6 +265,8 @@ function readProblem(value: unknown): Problem | undefined {
     const saved = asRecord(placeValue);
     const place: ProblemPlace = {};
     const rootId = asText(saved?.rootId);
+    const rootText = asText(saved?.rootText);
+    if (rootText !== undefined) place.rootText = rootText;
     const placeClosedAt = asNumber(saved?.closedAt);
     if (rootId !== undefined) place.rootId = rootId;
     if (placeClosedAt !== undefined) place.closedAt = placeClosedAt;

@@ -9,8 +9,16 @@ import { truncate } from '../../formatters/common.js';
 import type { ProblemLink, RelayMessage } from '../message.js';
 import type { ProblemStep } from './book.js';
 
-/** `width`: format.width, which the text with its references still keeps to. */
-export function referenced(message: RelayMessage, steps: readonly ProblemStep[], destination: string, width: number): RelayMessage {
+export interface ReferenceOptions {
+  /** format.width, which the text with its references still keeps to. */
+  width: number;
+  /** The object's page in Icinga Web, when configured. */
+  url?: (object: string) => string;
+  /** Records the chat message that opened a problem (ProblemBook.setRoot for this destination). */
+  setRoot: (ref: number, rootId: string, rootText: string | undefined) => void;
+}
+
+export function referenced(message: RelayMessage, steps: readonly ProblemStep[], destination: string, options: ReferenceOptions): RelayMessage {
   const references = steps.map((step) => `#${step.problem.ref}`);
   const text = message.objects === undefined ? `${references[0]} ${message.text}` : `${message.text} (${references.join(' ')})`;
   return {
@@ -18,7 +26,7 @@ export function referenced(message: RelayMessage, steps: readonly ProblemStep[],
     severity: message.severity,
     host: message.host,
     service: message.service,
-    text: truncate(text, width),
+    text: truncate(text, options.width),
     timestamp: message.timestamp,
     state: message.state,
     stateType: message.stateType,
@@ -28,8 +36,11 @@ export function referenced(message: RelayMessage, steps: readonly ProblemStep[],
     fields: message.fields,
     problems: steps.map(({ problem, role }): ProblemLink => {
       const link: ProblemLink = { ref: problem.ref, object: problem.object, role, openedAt: problem.openedAt };
-      const rootId = problem.places.get(destination)?.rootId;
-      if (rootId !== undefined) link.rootId = rootId;
+      const place = problem.places.get(destination);
+      if (place?.rootId !== undefined) link.rootId = place.rootId;
+      if (place?.rootText !== undefined) link.rootText = place.rootText;
+      if (options.url) link.url = options.url(problem.object);
+      if (role === 'opened') link.onRoot = (rootId, rootText) => options.setRoot(problem.ref, rootId, rootText);
       return link;
     }),
   };
