@@ -18,6 +18,7 @@ import { Relay } from '../../src/relay.js';
 import { MuteList } from '../../src/noise/mutes.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import type { Icinga2Instance, PasswordUser } from '../harness/icinga2.js';
+import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN } from '../harness/slack-fake.js';
 
 /** A chat backend that keeps what it is sent and lets a test write as if someone typed in chat. */
 export class FakeChatBackend implements ChatBackend {
@@ -85,6 +86,17 @@ export function ircChat(port: number, nick: string): string {
     channels: ['#ops']
     colours: false
     rate: { burst: 100, per_second: 100 }
+`;
+}
+
+/** The `chat:` section for a relay in the Slack fake's #ops (its tokens, its API URL). */
+export function slackChat(apiUrl: string): string {
+  return `chat:
+  slack:
+    bot_token: ${FAKE_BOT_TOKEN}
+    app_token: ${FAKE_APP_TOKEN}
+    channels: ['#ops']
+    api_url: ${apiUrl}
 `;
 }
 

@@ -5,8 +5,8 @@
  */
 import t from 'tap';
 import { startIcinga2 } from '../harness/icinga2.js';
-import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FAKE_BOT_USER_ID, SlackFake, type MessageEventFields } from '../harness/slack-fake.js';
-import { acknowledgementOf, EVENT_WAIT_MS, icingaSnapshot, linesAfter, relayConfig, startedRelay, waitUntil } from './helpers.js';
+import { FAKE_BOT_USER_ID, SlackFake, type MessageEventFields } from '../harness/slack-fake.js';
+import { acknowledgementOf, EVENT_WAIT_MS, icingaSnapshot, linesAfter, relayConfig, slackChat, startedRelay, waitUntil } from './helpers.js';
 
 /** The fake's #ops, and its direct conversation with U0ALICE. */
 const OPS = 'C0OPS';
@@ -19,13 +19,7 @@ await startedRelay(
   t,
   relayConfig(
     icinga,
-    `chat:
-  slack:
-    bot_token: ${FAKE_BOT_TOKEN}
-    app_token: ${FAKE_APP_TOKEN}
-    channels: ['#ops']
-    api_url: ${slack.apiUrl}
-    rate: { burst: 100, per_second: 100 }
+    `${slackChat(slack.apiUrl)}    rate: { burst: 100, per_second: 100 }
 commands:
   # More commands than a person types in a minute.
   rate: { burst: 1000, per_second: 1000 }

@@ -107,6 +107,18 @@ const DEFAULT_CHANNELS: FakeChannel[] = [
   { id: 'D0ALICE', name: 'U0ALICE', isIm: true },
 ];
 
+const INVALID_BLOCKS = Symbol('invalid blocks');
+
+/** The `blocks` parameter (JSON, as the Web API client form-encodes it), undefined when absent. */
+function parseBlocks(params: Record<string, string>): unknown {
+  if (params.blocks === undefined) return undefined;
+  try {
+    return JSON.parse(params.blocks);
+  } catch {
+    return INVALID_BLOCKS;
+  }
+}
+
 const BOT_TOKEN_METHODS = new Set(['auth.test', 'conversations.list', 'chat.postMessage', 'chat.update']);
 const ALL_BOT_SCOPES = ['chat:write', 'channels:read', 'groups:read', 'channels:history', 'groups:history', 'im:history'];
 /** The scope conversations.list needs for each conversation type. */
@@ -414,14 +426,8 @@ export class SlackFake {
     if (!channel) return { ok: false, error: 'channel_not_found' };
     if (channel.isArchived) return { ok: false, error: 'is_archived' };
     if (channel.isMember === false) return { ok: false, error: 'not_in_channel' };
-    let blocks: unknown;
-    if (params.blocks !== undefined) {
-      try {
-        blocks = JSON.parse(params.blocks);
-      } catch {
-        return { ok: false, error: 'invalid_blocks_format' };
-      }
-    }
+    const blocks = parseBlocks(params);
+    if (blocks === INVALID_BLOCKS) return { ok: false, error: 'invalid_blocks_format' };
     if (!params.text && blocks === undefined && params.attachments === undefined) return { ok: false, error: 'no_text' };
     const threadTs = params.thread_ts;
     // Slack threads under a message of the channel; a reply cannot start a thread of its own.
@@ -444,14 +450,8 @@ export class SlackFake {
     if (!channel) return { ok: false, error: 'channel_not_found' };
     const post = this.posted.find((candidate) => candidate.channel === channel.id && candidate.ts === params.ts);
     if (post === undefined) return { ok: false, error: 'message_not_found' };
-    let blocks: unknown;
-    if (params.blocks !== undefined) {
-      try {
-        blocks = JSON.parse(params.blocks);
-      } catch {
-        return { ok: false, error: 'invalid_blocks_format' };
-      }
-    }
+    const blocks = parseBlocks(params);
+    if (blocks === INVALID_BLOCKS) return { ok: false, error: 'invalid_blocks_format' };
     if (!params.text && blocks === undefined) return { ok: false, error: 'no_text' };
     this.updated.push({ channel: channel.id, ts: post.ts, text: params.text, blocks });
     return { ok: true, channel: channel.id, ts: post.ts, text: params.text ?? '' };

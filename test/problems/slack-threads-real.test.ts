@@ -5,8 +5,8 @@
  */
 import t from 'tap';
 import { startIcinga2 } from '../harness/icinga2.js';
-import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN, SlackFake } from '../harness/slack-fake.js';
-import { EVENT_WAIT_MS, relayConfig, startedRelay, waitUntil } from '../commands/helpers.js';
+import { SlackFake } from '../harness/slack-fake.js';
+import { EVENT_WAIT_MS, relayConfig, slackChat, startedRelay, waitUntil } from '../commands/helpers.js';
 
 const OPS = 'C0OPS';
 const [icinga, slack] = await Promise.all([startIcinga2(), SlackFake.start()]);
@@ -14,13 +14,7 @@ t.teardown(() => Promise.all([icinga.destroy(), slack.close()]));
 const stateDir = t.testdir();
 const config = relayConfig(
   icinga,
-  `chat:
-  slack:
-    bot_token: ${FAKE_BOT_TOKEN}
-    app_token: ${FAKE_APP_TOKEN}
-    channels: ['#ops']
-    api_url: ${slack.apiUrl}
-state:
+  `${slackChat(slack.apiUrl)}state:
   dir: ${stateDir}
 web:
   url: https://mon.example.org/icingaweb2
