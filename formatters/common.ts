@@ -1,106 +1,26 @@
 /**
- * Shared reading and writing for the formatters. Every reader here accepts any JSON value and
- * returns undefined for what it cannot use, so formatters never throw on odd events.
+ * Shared reading and writing for the formatters. The loose-JSON readers and text cleaning live in
+ * src/util/values.ts and the checkable readers in src/icinga/checkables.ts, below every layer that
+ * uses them; they are re-exported here so a formatter imports from one place.
  */
 import type { IcingaEvent } from '../src/icinga/event-types.js';
-import { withoutControls, type FieldValue, type RelayMessage, type Severity } from '../src/message.js';
+import { attachedCheckable, readCheckable, type Checkable, type StateType } from '../src/icinga/checkables.js';
+import { type FieldValue, type RelayMessage, type Severity } from '../src/message.js';
+import { asBoolean, asLine, asNumber, asRecord, asText, oneLine, truncate } from '../src/util/values.js';
 import { humanizeMilliseconds } from './humanize.js';
 import type { FormatContext } from './types.js';
 
-// ---------------------------------------------------------------- reading loose JSON
-
-export function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-/** A string, or a number/boolean spelled as one; empty strings count as absent. */
-export function asText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
-
-export function asNumber(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-export function asBoolean(value: unknown): boolean | undefined {
-  return typeof value === 'boolean' ? value : undefined;
-}
-
-/** The non-empty items of an array as lines; anything else gives an empty list. */
-export function asLineList(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.map(asLine).filter((item): item is string => item !== undefined);
-}
-
-// ---------------------------------------------------------------- hosts and services
-
-/** A host or a service: Icinga2 calls both "checkables". `object` is `host` or `host!service`. */
-export interface Checkable {
-  host: string;
-  service?: string;
-  object: string;
-}
-
-function checkable(host: unknown, service: unknown): Checkable | undefined {
-  const hostName = asLine(host);
-  if (hostName === undefined) return undefined;
-  const serviceName = asLine(service);
-  return serviceName === undefined
-    ? { host: hostName, object: hostName }
-    : { host: hostName, service: serviceName, object: `${hostName}!${serviceName}` };
-}
-
-/** Checkable events carry top-level `host` and, for services only, `service`. */
-export function eventCheckable(event: IcingaEvent): Checkable | undefined {
-  return checkable(event.host, event.service);
-}
-
-/** Comments and downtimes name their checkable as `host_name` and `service_name` ("" for hosts). */
-function attachedCheckable(attachment: Record<string, unknown>): Checkable | undefined {
-  return checkable(attachment.host_name, attachment.service_name);
-}
+export { asBoolean, asLine, asLineList, asNumber, asRecord, asText, checkOutput, firstLine, oneLine, truncate } from '../src/util/values.js';
+export {
+  currentStateName,
+  eventCheckable,
+  serviceScaleStateName,
+  stateTypeName,
+  type Checkable,
+  type StateType,
+} from '../src/icinga/checkables.js';
 
 // ---------------------------------------------------------------- states
-
-const HOST_STATES = ['UP', 'DOWN'];
-const SERVICE_STATES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
-
-function stateOnScale(scale: string[], state: unknown): string | undefined {
-  const index = asNumber(state);
-  return index === undefined ? undefined : scale[index];
-}
-
-/**
- * Names a state from the service scale (0..3), which check results use even for hosts:
- * Icinga2 counts OK and WARNING as UP, CRITICAL and UNKNOWN as DOWN.
- */
-export function serviceScaleStateName(state: unknown, isHost: boolean): string | undefined {
-  const name = stateOnScale(SERVICE_STATES, state);
-  if (name === undefined || !isHost) return name;
-  return name === 'OK' || name === 'WARNING' ? 'UP' : 'DOWN';
-}
-
-/**
- * The checkable's current state: the top-level `state` (host scale for hosts) when the event
- * has one, else its check result's state.
- */
-export function currentStateName(event: IcingaEvent, target: Checkable): string | undefined {
-  const isHost = target.service === undefined;
-  if (event.state !== undefined) return stateOnScale(isHost ? HOST_STATES : SERVICE_STATES, event.state);
-  return serviceScaleStateName(asRecord(event.check_result)?.state, isHost);
-}
-
-export type StateType = 'SOFT' | 'HARD';
-
-export function stateTypeName(stateType: unknown): StateType | undefined {
-  if (stateType === 0) return 'SOFT';
-  if (stateType === 1) return 'HARD';
-  return undefined;
-}
 
 const STATE_SEVERITY: Record<string, Severity> = {
   UP: 'ok',
@@ -116,76 +36,6 @@ export function stateSeverity(state: string | undefined): Severity {
 }
 
 // ---------------------------------------------------------------- text
-
-// \v, \f, NEL and the Unicode separators break lines in some clients as surely as \n does.
-// Global so that firstLine can start the search where it wants (lastIndex).
-const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/g;
-
-/**
- * What only the full cleaning fixes: a control character (line breaks included) or a double
- * space. Most event text has neither, and this one test is far cheaper than the split, replace
- * and join (text cleaning was the formatters' hot spot in profiles). Control characters first:
- * that order scans plain text about a third faster.
- */
-const NEEDS_CLEANING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]| {2}/;
-const SPACE = 0x20;
-
-function cleanLine(line: string): string {
-  return withoutControls(line).replace(/ {2,}/g, ' ').trim();
-}
-
-function nonEmptyLines(text: string): string[] {
-  return text.split(LINE_BREAK).map(cleanLine).filter((line) => line !== '');
-}
-
-/** Text that needs no cleaning but maybe trimming: plugin output often ends in a space. */
-function withoutEdgeSpaces(text: string): string {
-  // Two lookups at the edges cost less than a regex scanning to the end of a long output for them.
-  return text.charCodeAt(0) === SPACE || text.charCodeAt(text.length - 1) === SPACE ? text.trim() : text;
-}
-
-/** Free text as one line: its lines joined with " / ", no control characters left. */
-export function oneLine(text: string): string {
-  return NEEDS_CLEANING.test(text) ? nonEmptyLines(text).join(' / ') : withoutEdgeSpaces(text);
-}
-
-/** A name or short text from the event, made one line; undefined when there is nothing to show. */
-export function asLine(value: unknown): string | undefined {
-  const text = asText(value);
-  return text === undefined ? undefined : oneLine(text) || undefined;
-}
-
-/** The first line of a check result's plugin output; '' when there is none. */
-export function checkOutput(checkResult: unknown): string {
-  return firstLine(asText(asRecord(checkResult)?.output) ?? '');
-}
-
-/** The first line with any content, cleaned: plugins put the summary there, details below. */
-export function firstLine(text: string): string {
-  // Plugin output can run to megabytes; only the lines up to the first with content matter.
-  // Line breaks need cleaning, so none comes before the first character that does: the search
-  // for the line break starts there, and a clean first line is scanned once, not twice.
-  const firstToClean = text.search(NEEDS_CLEANING);
-  if (firstToClean === -1) return withoutEdgeSpaces(text);
-  LINE_BREAK.lastIndex = firstToClean;
-  const lineBreak = LINE_BREAK.exec(text);
-  const end = lineBreak ? lineBreak.index : text.length;
-  const line = text.slice(0, end);
-  const head = end === firstToClean ? withoutEdgeSpaces(line) : oneLine(line);
-  return head !== '' || !lineBreak ? head : firstLine(text.slice(end + lineBreak[0].length));
-}
-
-const ELLIPSIS = '…';
-
-/** Cuts text to at most `width` UTF-16 units, ending in an ellipsis, never halving a surrogate pair. */
-export function truncate(text: string, width: number): string {
-  if (!(text.length > width)) return text;
-  if (width < 1) return '';
-  let cut = Math.floor(width) - 1;
-  const last = text.charCodeAt(cut - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut -= 1;
-  return text.slice(0, cut) + ELLIPSIS;
-}
 
 /** "2 days, 1 hour": the two largest units are what a reader on call takes in at a glance. */
 export function humanizeSeconds(seconds: number | undefined): string | undefined {
@@ -366,7 +216,7 @@ function render(typeName: string, context: FormatContext, spec: MessageSpec): Re
     failure = failureText(error);
   }
   // Built field by field rather than spread and filtered. Checkable names are clean from
-  // checkable(), and states are names from fixed scales.
+  // readCheckable(), and states are names from fixed scales.
   const fields: Record<string, FieldValue> = { type: oneLine(typeName) };
   if (spec.target !== undefined) {
     fields.host = spec.target.host;
@@ -511,10 +361,10 @@ export function downtimeKind(downtime: DowntimeFacts): string | undefined {
  * with a host (`web01!http!abc-123` is a downtime), but not in a way one can split safely.
  */
 function objectCheckable(objectType: string | undefined, objectName: string): Checkable | undefined {
-  if (objectType === 'Host') return checkable(objectName, undefined);
+  if (objectType === 'Host') return readCheckable(objectName, undefined);
   if (objectType !== 'Service') return undefined;
   const separator = objectName.indexOf('!');
-  return separator > 0 ? checkable(objectName.slice(0, separator), objectName.slice(separator + 1)) : undefined;
+  return separator > 0 ? readCheckable(objectName.slice(0, separator), objectName.slice(separator + 1)) : undefined;
 }
 
 /** `Icinga2 object created: Downtime web01!http!abc-123`; undefined when the event names no object. */

@@ -13,10 +13,12 @@
  * a live event already reported is in the known states, so the summary never repeats it.
  */
 import { join } from 'node:path';
-import { asNumber, asRecord, asText, eventCheckable, currentStateName, firstLine, stateSeverity } from '../formatters/common.js';
+import { stateSeverity } from '../formatters/common.js';
+import { currentStateName, eventCheckable } from './icinga/checkables.js';
+import { asNumber, asRecord, asText, firstLine } from './util/values.js';
 import { DelayedSave, readStateFile, writeFileAtomically } from './atomic-file.js';
 import type { Clock, Random, TimerHandle } from './clock.js';
-import { Backoff, type BackoffOptions } from './icinga/backoff.js';
+import { Backoff, type BackoffOptions } from './util/backoff.js';
 import type { IcingaConnection } from './icinga/connection.js';
 import type { IcingaEvent } from './icinga/event-types.js';
 import { queryObjects } from './icinga/object-cache.js';

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type LoadedConfig } from './config.js';
+import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type LoadedConfig } from './config/index.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './icinga/ndjson.js';
 import { DEFAULT_EVENT_TYPES, parseEventLine } from './icinga/event-types.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';

@@ -6,9 +6,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { systemClock, type Clock, type Random } from './clock.js';
-import { DEFAULT_COMMANDS, DEFAULT_NOISE, type ChatConfig, type NoiseConfig, type RelayConfig } from './config.js';
+import { DEFAULT_COMMANDS, DEFAULT_NOISE, type ChatConfig, type NoiseConfig, type RelayConfig } from './config/index.js';
 import type { BackendDependencies, ChatBackend, IncomingMessage } from './chat/backend.js';
-import { createBackends } from './chat/registry.js';
+import { configuredAddressNames, createBackends } from './chat/registry.js';
 import { AccessControl, defaultAccess } from './commands/access.js';
 import { AuditLog } from './commands/audit.js';
 import { Dispatcher } from './commands/dispatcher.js';
@@ -72,12 +72,6 @@ export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSet
         ? { method: 'password', username: auth.username, password: auth.password }
         : { method: 'certificate', certPem: auth.cert, keyPem: auth.key },
   };
-}
-
-/** The relay's nick in a backend's channels as configured: for a backend that does not say what it is now. */
-function configuredNames(config: RelayConfig['chat'], backend: string): string[] {
-  const nick = backend === 'irc' ? config.irc?.nick : backend === 'xmpp' ? config.xmpp?.nick : undefined;
-  return nick === undefined ? [] : [nick];
 }
 
 export class Relay {
@@ -356,7 +350,7 @@ export class Relay {
   /** Runs the command in a message, if any, and sends the replies, in order, where it was written. */
   async handleMessage(backend: ChatBackend, message: IncomingMessage): Promise<void> {
     // The backend knows the names it has now (a fallback nick, a mention); the config only what was asked for.
-    const names = backend.addressNames?.(message.destination) ?? configuredNames(this.chat, backend.name);
+    const names = backend.addressNames?.(message.destination) ?? configuredAddressNames(this.chat, backend.name);
     const replies = await this.commands.dispatch(message, { backend: backend.name, names });
     // Direct-message peers are as many as strangers care to make: one label for them all.
     const label = message.direct ? `${backend.name}:(direct)` : message.destination;

@@ -11,7 +11,7 @@
  * cache does not know (not loaded yet, or Icinga2 unreachable) matches no route that asks for
  * groups or vars, and still matches the routes that do not.
  */
-import type { StateType } from '../formatters/common.js';
+import type { StateType } from './icinga/checkables.js';
 import { globMatcher } from './glob.js';
 import type { ObjectDirectory, ObjectMetadata } from './icinga/object-cache.js';
 import type { RelayMessage } from './message.js';

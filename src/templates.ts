@@ -4,7 +4,7 @@
  * literal braces. A field the event does not carry renders as nothing. The result gets the same
  * cleaning and width cut as formatter text, because field values are Icinga2's free text.
  */
-import { oneLine, truncate } from '../formatters/common.js';
+import { oneLine, truncate } from './util/values.js';
 import type { EventType } from './icinga/event-types.js';
 import type { RelayMessage } from './message.js';
 

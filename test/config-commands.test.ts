@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, DEFAULT_COMMANDS, parseConfig, type ConfigSource } from '../src/config.js';
+import { ConfigError, DEFAULT_COMMANDS, parseConfig, type ConfigSource } from '../src/config/index.js';
 
 const ICINGA = 'icinga:\n  url: https://icinga.example.org:5665\n  username: relay\n  password: secret\n';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, parseConfig, type IrcConfig } from '../src/config.js';
+import { ConfigError, parseConfig, type IrcConfig } from '../src/config/index.js';
 
 const ENV = { ICINGA_RELAY_PASSWORD: 'icinga-secret', IRC_PASSWORD: 'irc-secret' };
 const ICINGA = 'icinga:\n  url: https://icinga.example.org:5665\n  username: relay\n  password: ${ICINGA_RELAY_PASSWORD}\n';

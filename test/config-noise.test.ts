@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, DEFAULT_NOISE, parseConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_NOISE, parseConfig } from '../src/config/index.js';
 
 const ICINGA = 'icinga:\n  url: https://icinga.example.org:5665\n  username: relay\n  password: secret\n';
 

@@ -2,7 +2,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, loadConfig, parseConfig, type SlackConfig } from '../src/config.js';
+import { ConfigError, loadConfig, parseConfig, type SlackConfig } from '../src/config/index.js';
 
 const ENV = { SLACK_BOT_TOKEN: 'xoxb-from-env', SLACK_APP_TOKEN: 'xapp-from-env', ICINGA_PASSWORD: 'icinga-password' };
 const ICINGA = 'icinga:\n  url: https://icinga.example.org:5665\n  username: relay\n  password: ${ICINGA_PASSWORD}\n';

@@ -1,7 +1,7 @@
 /** The chat.xmpp section of the config: defaults, every key, and every error with its key path. */
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, parseConfig, type ConfigSource, type XmppConfig } from '../src/config.js';
+import { ConfigError, parseConfig, type ConfigSource, type XmppConfig } from '../src/config/index.js';
 
 const ICINGA = 'icinga:\n  url: https://icinga.example.org:5665\n  username: relay\n  password: secret\n';
 const ENV = { XMPP_PASSWORD: 'from-the-environment' };

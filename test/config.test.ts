@@ -1,7 +1,7 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type ConfigSource, type RelayConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type ConfigSource, type RelayConfig } from '../src/config/index.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES } from '../src/icinga/event-types.js';
 
 const PASSWORD = 'correct-horse-battery';

@@ -1,7 +1,7 @@
 /** /healthz and /metrics (src/health.ts): the listener on its own with fakes, and wired into a Relay. */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/index.js';
 import { HealthServer, healthReport, RelayMetrics, type HealthSources } from '../src/health.js';
 import type { IcingaEvent } from '../src/icinga/event-types.js';
 import { memoryLogger } from '../src/log.js';
@@ -178,7 +178,7 @@ t.test('http.listen is checked', async (t) => {
 
 t.test('noise control reports what it grouped and suppressed (onCount)', async (t) => {
   const { NoiseControl } = await import('../src/noise/index.js');
-  const { DEFAULT_NOISE } = await import('../src/config.js');
+  const { DEFAULT_NOISE } = await import('../src/config/index.js');
   const { stateChange } = await import('./helpers/noise.js');
   const clock = new FakeClock();
   const counts: Record<string, number> = {};

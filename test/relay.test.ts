@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/index.js';
 import type { ChatBackend, IncomingMessage } from '../src/chat/backend.js';
 import type { IcingaEvent } from '../src/icinga/event-types.js';
 import { memoryLogger } from '../src/log.js';

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import type { ChatBackend, IncomingMessage } from '../src/chat/backend.js';
-import { parseConfig, type ChatConfig, type RelayConfig } from '../src/config.js';
+import { parseConfig, type ChatConfig, type RelayConfig } from '../src/config/index.js';
 import { memoryLogger } from '../src/log.js';
 import type { RelayMessage } from '../src/message.js';
 import { Relay } from '../src/relay.js';

@@ -6,7 +6,7 @@
 import t from 'tap';
 import type { ChatBackend, IncomingMessage } from '../src/chat/backend.js';
 import { Outbox } from '../src/chat/outbox.js';
-import { parseConfig } from '../src/config.js';
+import { parseConfig } from '../src/config/index.js';
 import { memoryLogger, type Logger } from '../src/log.js';
 import type { RelayMessage } from '../src/message.js';
 import { Relay } from '../src/relay.js';

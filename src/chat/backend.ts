@@ -1,6 +1,6 @@
 /**
  * The one interface every chat backend implements. The relay knows nothing else about a
- * backend; adding one means a file in src/chat/ and a line in src/chat/registry.ts.
+ * backend; adding one means a folder in src/chat/ and a line in src/chat/registry.ts (README: Adding a backend).
  */
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';

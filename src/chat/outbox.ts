@@ -18,8 +18,8 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
-import type { ChatConnectionConfig } from '../config.js';
-import { TokenBucket, type RateLimit } from './token-bucket.js';
+import type { ChatConnectionConfig } from '../config/schema.js';
+import { TokenBucket, type RateLimit } from '../util/token-bucket.js';
 
 export interface OutboxOptions {
   /** Alerts kept per destination while they cannot be sent. */

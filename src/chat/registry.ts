@@ -1,29 +1,73 @@
 /**
- * Every chat backend, by its config key. Adding a backend: one file in src/chat/, one line here,
- * one schema entry in src/config.ts.
- *
- * A backend's module, and the libraries it brings (irc-framework, @xmpp/*, @slack/*), is loaded
- * only when the config names the backend: loaded, each costs memory for as long as the relay runs.
+ * Every chat backend, by its config key, in the order the chat section lists them. Adding a
+ * backend: one folder in src/chat/ whose index.ts exports its descriptor, one line in BACKENDS.
  */
-import type { ChatConfig } from '../config.js';
 import type { BackendDependencies, ChatBackend } from './backend.js';
+import type { BackendDescriptor } from './descriptor.js';
+import { consoleBackend } from './console/index.js';
+import { ircBackend } from './irc/index.js';
+import { slackBackend } from './slack/index.js';
+import { xmppBackend } from './xmpp/index.js';
 
-type BackendFactory<Config> = (config: Config, dependencies: BackendDependencies) => Promise<ChatBackend>;
+export const BACKENDS = [consoleBackend, ircBackend, xmppBackend, slackBackend] as const;
 
-type BackendFactories = { [Name in keyof ChatConfig]-?: BackendFactory<NonNullable<ChatConfig[Name]>> };
+type Backend = (typeof BACKENDS)[number];
+type ConfigOf<D> = D extends BackendDescriptor<string, infer Config> ? Config : never;
 
-const BACKENDS: BackendFactories = {
-  console: async (config) => new (await import('./console.js')).ConsoleBackend({ timestamps: config.timestamps }),
-  irc: async (config, dependencies) => new (await import('./irc.js')).IrcBackend(config, dependencies),
-  xmpp: async (config, dependencies) => new (await import('./xmpp.js')).XmppBackend(config, dependencies),
-  slack: async (config, dependencies) => new (await import('./slack.js')).SlackBackend(config, dependencies),
+/** One optional entry per chat backend; at least one is present. */
+export type ChatConfig = { [D in Backend as D['name']]?: ConfigOf<D> };
+
+// Each descriptor with its own config type, as the loops below use them.
+const descriptors = BACKENDS as readonly BackendDescriptor<string, unknown>[];
+const byName = new Map(descriptors.map((descriptor) => [descriptor.name, descriptor]));
+
+/** "a, b, c or d". */
+function orList(items: string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+/** Examples with a backend: prefix first: they show the form; the bare ones (console) read best last. */
+function examples(pick: (descriptor: BackendDescriptor<string, unknown>) => string): string {
+  const all = descriptors.map(pick);
+  return orList([...all.filter((example) => example.includes(':')), ...all.filter((example) => !example.includes(':'))]);
+}
+
+const whole = (pick: (descriptor: BackendDescriptor<string, unknown>) => RegExp) =>
+  new RegExp(`^(${descriptors.map((descriptor) => pick(descriptor).source).join('|')})$`);
+
+/** How identities and destinations are spelled, for the config (access, routes, silence). */
+export const CHAT_NAMING = {
+  /** Identities as the chat backends vouch for them. */
+  identity: whole((descriptor) => descriptor.identity.pattern),
+  anIdentity: `an identity such as ${examples((descriptor) => descriptor.identity.example)}`,
+  destination: whole((descriptor) => descriptor.destination.pattern),
+  aDestination: `a destination such as ${examples((descriptor) => descriptor.destination.example)}`,
 };
+
+/** The configured backends with their sections, in the config's order. */
+function configured(chat: ChatConfig): [BackendDescriptor<string, unknown>, unknown][] {
+  return Object.entries(chat).flatMap(([name, config]) => {
+    const descriptor = byName.get(name);
+    return descriptor && config !== undefined ? [[descriptor, config] as [BackendDescriptor<string, unknown>, unknown]] : [];
+  });
+}
+
+/** Where the configured backends can send: the same names the backends serve, in registry order. */
+export function chatDestinations(chat: ChatConfig): string[] {
+  const sections = chat as Record<string, unknown>;
+  return descriptors.flatMap((descriptor) => (sections[descriptor.name] === undefined ? [] : descriptor.destinations(sections[descriptor.name])));
+}
+
+/** The relay's names in a backend's rooms as configured: for a backend that does not say what it is now. */
+export function configuredAddressNames(chat: ChatConfig, backend: string): string[] {
+  const config = (chat as Record<string, unknown>)[backend];
+  const descriptor = byName.get(backend);
+  return descriptor && config !== undefined ? descriptor.addressNames(config) : [];
+}
 
 /** The backends the config names, in its order. */
 export async function createBackends(chat: ChatConfig, dependencies: BackendDependencies): Promise<ChatBackend[]> {
   const backends: ChatBackend[] = [];
-  for (const [name, config] of Object.entries(chat) as [keyof ChatConfig, ChatConfig[keyof ChatConfig]][]) {
-    if (config) backends.push(await (BACKENDS[name] as BackendFactory<typeof config>)(config, dependencies));
-  }
+  for (const [descriptor, config] of configured(chat)) backends.push(await descriptor.create(config, dependencies));
   return backends;
 }

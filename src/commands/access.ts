@@ -4,35 +4,19 @@
  * two rules nobody can configure away: a sender the backend cannot vouch for (no identity) and
  * any bot never run a command that changes Icinga2.
  */
-import { oneLine } from '../../formatters/common.js';
-import type { IncomingMessage } from '../chat/backend.js';
-import type { AccessConfig } from '../config.js';
-import type { Command, CommandRegistry } from './index.js';
+import { oneLine } from '../util/values.js';
+import type { AccessConfig } from '../config/access.js';
+import type { AccessDecision, Command, CommandAccess, CommandSender } from './types.js';
+import type { CommandRegistry } from './registry.js';
 
-/** The sender of a message as access control sees it: as the backend delivered it. */
-export type CommandSender = IncomingMessage['sender'];
-
-/** The roles every config starts with: `viewer` may read, `operator` may run every command. */
-export function builtInRoles(registry: CommandRegistry): Record<string, string[]> {
-  const commands = registry.all().filter((command) => command.role !== 'anyone');
-  return {
-    viewer: commands.filter((command) => command.role === 'viewer').map((command) => command.name),
-    operator: commands.map((command) => command.name),
-  };
-}
-
-/** Access when the config has no access section: only the local console may act. */
-export function defaultAccess(registry: CommandRegistry): AccessConfig {
-  return { roles: builtInRoles(registry), users: { console: ['operator'] }, everyone: [], rooms: {}, authors: {} };
-}
-
-export type AccessDecision = { allowed: true } | { allowed: false; reason: string };
+export { builtInRoles, defaultAccess } from '../config/access.js';
+export type { AccessDecision, CommandSender } from './types.js';
 
 // Maps, not the config's plain objects: identities and destinations come from chat, and a key
 // such as "constructor" must not find Object.prototype.
 const toMap = <T>(record: Record<string, T>) => new Map(Object.entries(record));
 
-export class AccessControl {
+export class AccessControl implements CommandAccess {
   private readonly roles: Map<string, string[]>;
   private readonly users: Map<string, string[]>;
   private readonly rooms: Map<string, string[]>;

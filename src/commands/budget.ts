@@ -8,7 +8,7 @@
  * changes nothing), and past `maxSenders` the least recently seen go first.
  */
 import type { Clock } from '../clock.js';
-import { TokenBucket, type RateLimit } from '../chat/token-bucket.js';
+import { TokenBucket, type RateLimit } from '../util/token-bucket.js';
 
 /** How often an over-budget sender is told so, at most. */
 export const SLOW_DOWN_WINDOW_MS = 60_000;

@@ -6,10 +6,10 @@
  * gets a short reply (or, over budget, one "slow down" a window and silence), the audit gets a
  * line, and nothing throws: a stack trace never reaches chat.
  */
-import { oneLine, truncate } from '../../formatters/common.js';
+import { oneLine, truncate } from '../util/values.js';
 import type { IncomingMessage } from '../chat/backend.js';
 import type { Clock } from '../clock.js';
-import type { CommandsConfig } from '../config.js';
+import type { CommandsConfig } from '../config/commands.js';
 import type { IcingaActions } from '../icinga/actions.js';
 import type { Logger } from '../log.js';
 import type { ChatAction } from '../problems/echoes.js';
@@ -19,7 +19,8 @@ import type { RelayMessage } from '../message.js';
 import type { AccessControl } from './access.js';
 import type { AuditLog } from './audit.js';
 import { SenderBudgets } from './budget.js';
-import type { Command, CommandRegistry, CommandResult } from './index.js';
+import type { Command, CommandResult } from './types.js';
+import type { CommandRegistry } from './registry.js';
 import { CommandArguments, commandLine, MAX_COMMAND_LENGTH, UnknownReference, UsageError, type ProblemReferences } from './parser.js';
 
 export interface DispatcherOptions {

@@ -1,5 +1,5 @@
 import { humanizeSeconds } from '../../formatters/common.js';
-import type { Command } from './index.js';
+import type { Command } from './types.js';
 import { parseDurationArgument, UsageError } from './parser.js';
 import { patternArgument, unsavedNote } from './mute-pattern.js';
 

@@ -1,5 +1,5 @@
 import { humanizeSeconds } from '../../formatters/common.js';
-import type { Command } from './index.js';
+import type { Command } from './types.js';
 
 export const mutes: Command = {
   name: 'mutes',

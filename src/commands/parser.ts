@@ -2,7 +2,7 @@
  * Reading a chat message as a command: whether it is addressed to the relay, its words, and the
  * objects and durations in them. Nothing here talks to Icinga2; names are only checked for form.
  */
-import type { Checkable } from '../../formatters/common.js';
+import type { Checkable } from '../icinga/checkables.js';
 import { parseDuration, type DurationError } from '../duration.js';
 import { checkable } from '../icinga/actions.js';
 

@@ -1,6 +1,6 @@
 import { humanizeSeconds } from '../../formatters/common.js';
 import { objectUrl } from '../web-links.js';
-import type { Command } from './index.js';
+import type { Command } from './types.js';
 import { resultOf } from './replies.js';
 
 /** `#42 ` for an object with an open problem in the relay, so that commands can name it so. */

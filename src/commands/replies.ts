@@ -1,7 +1,7 @@
 /** What every command's reply is built from. */
-import type { Checkable } from '../../formatters/common.js';
+import type { Checkable } from '../icinga/checkables.js';
 import type { ActionOutcome } from '../icinga/actions.js';
-import type { CommandResult } from './index.js';
+import type { CommandResult } from './types.js';
 
 /** The result of an action: the reply built from its value, or the failure's own message. */
 export function resultOf<T>(outcome: ActionOutcome<T>, reply: (value: T) => string | string[]): CommandResult {

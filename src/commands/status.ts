@@ -1,6 +1,6 @@
 import { humanizeSeconds, joinPresent } from '../../formatters/common.js';
+import type { Command } from './types.js';
 import { objectUrl } from '../web-links.js';
-import type { Command } from './index.js';
 import { resultOf } from './replies.js';
 
 export const status: Command = {

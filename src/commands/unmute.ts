@@ -1,4 +1,4 @@
-import type { Command } from './index.js';
+import type { Command } from './types.js';
 import { patternArgument, unsavedNote } from './mute-pattern.js';
 
 export const unmute: Command = {

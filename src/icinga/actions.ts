@@ -14,8 +14,8 @@
  * - Object queries are GET requests with a JSON body: Icinga2 reads it like the documented
  *   `X-HTTP-Method-Override: GET` form (measured), and filters never travel in a query string.
  */
-import type { Checkable } from '../../formatters/common.js';
-import { asNumber, asRecord, asText, firstLine, oneLine, serviceScaleStateName, type StateType, stateTypeName } from '../../formatters/common.js';
+import { serviceScaleStateName, stateTypeName, type Checkable, type StateType } from './checkables.js';
+import { asNumber, asRecord, asText, firstLine, oneLine } from '../util/values.js';
 import { systemClock, type Clock } from '../clock.js';
 import { patternMatcher } from '../glob.js';
 import type { ApiResponse, IcingaConnection } from './connection.js';

@@ -7,10 +7,10 @@
  *
  * A failed load is logged and retried with backoff; until then routing goes on with what is known.
  */
-import { asLineList, asRecord, asText } from '../../formatters/common.js';
+import { asLineList, asRecord, asText } from '../util/values.js';
 import type { Clock, Random, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../util/backoff.js';
 import type { IcingaConnection } from './connection.js';
 import { describeFailure, IcingaHttpError } from './errors.js';
 import type { IcingaEvent } from './event-types.js';

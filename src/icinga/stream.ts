@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Clock, Random, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import { Backoff, type BackoffOptions } from '../util/backoff.js';
 import { IcingaConnection, type ConnectionSettings } from './connection.js';
 import { describeFailure, describeHttpFailure, IcingaHttpError, type Failure } from './errors.js';
 import { EventChunkParser } from './event-chunks.js';

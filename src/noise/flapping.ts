@@ -4,7 +4,7 @@
  * and the count is added to the message that says flapping ended). The end message names the
  * state the object settled in, so nothing the suppressed changes said is lost.
  */
-import { truncate } from '../../formatters/common.js';
+import { truncate } from '../util/values.js';
 import type { RelayMessage } from '../message.js';
 import { flappingChange, type MessageFacts } from './reports.js';
 

@@ -12,7 +12,7 @@
  * What goes out (single messages, summaries, notices) is handed to `deliver`.
  */
 import type { Clock, TimerHandle } from '../clock.js';
-import type { NoiseConfig } from '../config.js';
+import type { NoiseConfig } from '../config/noise.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import { Deduplicator } from './dedup.js';

@@ -5,7 +5,7 @@
  * WARNING`) that takes one place behind the queue and goes out in its turn. Later overflow adds
  * to that notice while it waits, so the counts in all notices add up to what was left out.
  */
-import { TokenBucket, type RateLimit } from '../chat/token-bucket.js';
+import { TokenBucket, type RateLimit } from '../util/token-bucket.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { RelayMessage } from '../message.js';
 import { addTo, countOf, describeTally, tallySeverity, type Outgoing, type Tally } from './tally.js';

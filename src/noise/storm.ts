@@ -5,7 +5,7 @@
  * becomes a few lines per window: per host (`db01: 14 services CRITICAL: disk, load, ...`) and
  * across hosts (`37 hosts DOWN: web01, web02, ...`), recoveries alike.
  */
-import { truncate } from '../../formatters/common.js';
+import { truncate } from '../util/values.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { RelayMessage, Severity } from '../message.js';
 import { objectOf, type MessageFacts } from './reports.js';

@@ -16,7 +16,7 @@
  * starts with no problems: later events of those objects are plain messages, nothing is lost.
  */
 import { join } from 'node:path';
-import { asNumber, asRecord, asText } from '../../formatters/common.js';
+import { asNumber, asRecord, asText } from '../util/values.js';
 import { DelayedSave, readStateFile, writeFileAtomically } from '../atomic-file.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';

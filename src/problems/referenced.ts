@@ -5,7 +5,7 @@
  * in a command on every backend. The message carries the steps for backends that do more with
  * them (Slack threads).
  */
-import { truncate } from '../../formatters/common.js';
+import { truncate } from '../util/values.js';
 import type { ProblemLink, RelayMessage } from '../message.js';
 import type { ProblemStep } from './book.js';
 

@@ -1,5 +1,5 @@
 /**
- * Types for the parts of xmpp.js 0.14 that src/chat/xmpp.ts composes into a client. The packages
+ * Types for the parts of xmpp.js 0.14 that src/chat/xmpp/backend.ts composes into a client. The packages
  * ship none, and DefinitelyTyped has none for the transports and SASL mechanisms.
  */
 

@@ -8,7 +8,7 @@
  * its windows open and close as in a real storm instead of holding a whole run in one window.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_NOISE } from '../../src/config.js';
+import { DEFAULT_NOISE } from '../../src/config/index.js';
 import { EventChunkParser } from '../../src/icinga/event-chunks.js';
 import type { IcingaEvent } from '../../src/icinga/event-types.js';
 import { LineSplitter } from '../../src/icinga/ndjson.js';

@@ -4,9 +4,9 @@
  * (see live.ts). Its argument is a RelayProcessOptions as JSON.
  */
 import { readFileSync } from 'node:fs';
-import { IrcBackend } from '../../src/chat/irc.js';
+import { IrcBackend } from '../../src/chat/irc/backend.js';
 import { systemClock, type Clock } from '../../src/clock.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import { parseEventLine } from '../../src/icinga/event-types.js';
 import { createLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
-import { ConsoleBackend, CONSOLE_DESTINATION, renderPlain } from '../../src/chat/console.js';
+import { ConsoleBackend, CONSOLE_DESTINATION, renderPlain } from '../../src/chat/console/backend.js';
 import type { RelayMessage } from '../../src/message.js';
 
 const message: RelayMessage = { eventType: 'StateChange', severity: 'critical', text: 'CRITICAL web01!http: refused', timestamp: 0, fields: {} };

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { longestLineBytes, plainText, renderIrcLines, textBudget } from '../../src/chat/irc-render.js';
+import { longestLineBytes, plainText, renderIrcLines, textBudget } from '../../src/chat/irc/render.js';
 import { withoutControls } from '../../src/message.js';
 import type { RelayMessage, Severity } from '../../src/message.js';
 

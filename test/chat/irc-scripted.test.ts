@@ -14,10 +14,10 @@ import {
   QUIT_TIMEOUT_MS,
   REJOIN_DELAY_MS,
   WHOIS_TIMEOUT_MS,
-} from '../../src/chat/irc.js';
-import { textBudget } from '../../src/chat/irc-render.js';
+} from '../../src/chat/irc/backend.js';
+import { textBudget } from '../../src/chat/irc/render.js';
 import { DEFAULT_RETRY_MS } from '../../src/chat/outbox.js';
-import type { IrcConfig } from '../../src/config.js';
+import type { IrcConfig } from '../../src/config/index.js';
 import { backendUnderTest, eventually, notice, testIrcConfig } from '../harness/irc-client.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 

@@ -7,8 +7,8 @@
  * at the server's own pace, and the relay stays connected.
  */
 import t from 'tap';
-import { MAX_BYTES_IN_FLIGHT } from '../../src/chat/irc.js';
-import { textBudget } from '../../src/chat/irc-render.js';
+import { MAX_BYTES_IN_FLIGHT } from '../../src/chat/irc/backend.js';
+import { textBudget } from '../../src/chat/irc/render.js';
 import { backendUnderTest, eventually, IrcTestClient, notice, testIrcConfig } from '../harness/irc-client.js';
 import { startIrcd } from '../harness/ircd.js';
 

@@ -6,8 +6,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { IrcBackend, NICK_REGAIN_INTERVAL_MS, NICKSERV_LOGIN_TIMEOUT_MS, REJOIN_DELAY_MS } from '../../src/chat/irc.js';
-import { parseConfig } from '../../src/config.js';
+import { IrcBackend, NICK_REGAIN_INTERVAL_MS, NICKSERV_LOGIN_TIMEOUT_MS, REJOIN_DELAY_MS } from '../../src/chat/irc/backend.js';
+import { parseConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import { startIcinga2 } from '../harness/icinga2.js';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Outbox, droppedNotice } from '../../src/chat/outbox.js';
-import { TokenBucket } from '../../src/chat/token-bucket.js';
+import { TokenBucket } from '../../src/util/token-bucket.js';
 import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';
 import { FakeClock } from '../helpers/fake-clock.js';

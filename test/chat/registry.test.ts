@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import t from 'tap';
 import { createBackends } from '../../src/chat/registry.js';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log.js';
 
 const loaded = (library: string) => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes(`/node_modules/${library}/`));

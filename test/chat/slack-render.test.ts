@@ -5,7 +5,7 @@ import {
   escapeSlackText,
   renderSlackMessage,
   unescapeSlackText,
-} from '../../src/chat/slack-render.js';
+} from '../../src/chat/slack/render.js';
 import type { RelayMessage } from '../../src/message.js';
 
 const message = (overrides: Partial<RelayMessage>): RelayMessage => ({

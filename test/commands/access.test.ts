@@ -1,7 +1,7 @@
 import t from 'tap';
 import { AccessControl, builtInRoles, defaultAccess, type CommandSender } from '../../src/commands/access.js';
 import { COMMANDS } from '../../src/commands/index.js';
-import type { AccessConfig } from '../../src/config.js';
+import type { AccessConfig } from '../../src/config/index.js';
 
 const config: AccessConfig = {
   roles: { ...builtInRoles(COMMANDS), rechecker: ['recheck'] },

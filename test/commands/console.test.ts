@@ -3,8 +3,8 @@ import { userInfo } from 'node:os';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
 import type { IncomingMessage } from '../../src/chat/backend.js';
-import { ConsoleBackend, type ConsoleOptions } from '../../src/chat/console.js';
-import { parseConfig } from '../../src/config.js';
+import { ConsoleBackend, type ConsoleOptions } from '../../src/chat/console/backend.js';
+import { parseConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -66,7 +66,7 @@ t.test('when stdin is read: always, never, or auto (a terminal yes; /dev/null, f
   t.equal(received[0].sender.displayName, userInfo().username, 'the local user name by default');
 
   // A container user without a passwd entry has no name to look up.
-  const { ConsoleBackend: Nameless } = await t.mockImport<typeof import('../../src/chat/console.js')>('../../src/chat/console.js', {
+  const { ConsoleBackend: Nameless } = await t.mockImport<typeof import('../../src/chat/console/backend.js')>('../../src/chat/console/backend.js', {
     'node:os': {
       userInfo: () => {
         throw new Error('ENOENT: no such file or directory, uv_os_get_passwd');

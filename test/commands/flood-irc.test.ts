@@ -6,7 +6,7 @@
  * no more answers than the commands rate allows.
  */
 import t from 'tap';
-import { DEFAULT_COMMANDS } from '../../src/config.js';
+import { DEFAULT_COMMANDS } from '../../src/config/index.js';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { IrcTestClient } from '../harness/irc-client.js';
 import { startIrcd } from '../harness/ircd.js';

@@ -6,7 +6,7 @@
  * commands rate allows.
  */
 import t from 'tap';
-import { DEFAULT_COMMANDS } from '../../src/config.js';
+import { DEFAULT_COMMANDS } from '../../src/config/index.js';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { SlackFake } from '../harness/slack-fake.js';
 import { alertUnderFlood, answerBudget, floodLine } from '../helpers/flood.js';

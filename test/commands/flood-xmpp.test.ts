@@ -6,7 +6,7 @@
  * more answers than the commands rate allows.
  */
 import t from 'tap';
-import { DEFAULT_COMMANDS } from '../../src/config.js';
+import { DEFAULT_COMMANDS } from '../../src/config/index.js';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { MUC_DOMAIN, startProsody, startWatcher } from '../harness/prosody.js';
 import { alertUnderFlood, answerBudget, floodLine } from '../helpers/flood.js';

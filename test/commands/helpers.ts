@@ -10,7 +10,7 @@ import { AccessControl, builtInRoles } from '../../src/commands/access.js';
 import { AuditLog } from '../../src/commands/audit.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/commands/dispatcher.js';
 import { COMMANDS, type CommandRegistry } from '../../src/commands/index.js';
-import { DEFAULT_COMMANDS, parseConfig, type CommandsConfig, type RelayConfig } from '../../src/config.js';
+import { DEFAULT_COMMANDS, parseConfig, type CommandsConfig, type RelayConfig } from '../../src/config/index.js';
 import type { ActionOutcome, IcingaActions } from '../../src/icinga/actions.js';
 import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';

@@ -1,6 +1,6 @@
 /** How the relay wires commands: every backend's messages in, replies out where they were written, by the relay's nick too. */
 import t from 'tap';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';
 import { Relay } from '../../src/relay.js';

@@ -6,9 +6,9 @@
 import { Client, type MessageEvent } from 'irc-framework';
 import type { Test } from 'tap';
 import type { IncomingMessage } from '../../src/chat/backend.js';
-import { IrcBackend } from '../../src/chat/irc.js';
+import { IrcBackend } from '../../src/chat/irc/backend.js';
 import type { Clock } from '../../src/clock.js';
-import type { IrcConfig } from '../../src/config.js';
+import type { IrcConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';
 

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '@xmpp/client-core';
 import type { IqCaller } from '@xmpp/iq/caller.js';
-import { createXmppClient } from '../../src/chat/xmpp.js';
+import { createXmppClient } from '../../src/chat/xmpp/backend.js';
 import { killChild, stopChild } from './daemon.js';
 import { freePorts, makeCertificates } from './icinga2.js';
 

@@ -4,7 +4,7 @@
  * its stream's ups and downs.
  */
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { parseConfig, type RelayConfig } from '../../src/config.js';
+import { parseConfig, type RelayConfig } from '../../src/config/index.js';
 import type { StreamStatus } from '../../src/icinga/stream.js';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';

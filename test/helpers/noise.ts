@@ -1,7 +1,7 @@
 /** What the noise tests share: a NoiseControl on a fake clock that records what it delivers, and messages to feed it. */
 import { readFileSync } from 'node:fs';
 import { formatEvent } from '../../formatters/index.js';
-import { DEFAULT_NOISE, type NoiseConfig } from '../../src/config.js';
+import { DEFAULT_NOISE, type NoiseConfig } from '../../src/config/index.js';
 import type { IcingaEvent } from '../../src/icinga/event-types.js';
 import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';

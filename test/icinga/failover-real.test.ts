@@ -3,7 +3,7 @@
  * real API. The stream fails over and relays; the commands' actions follow it to the live master.
  */
 import t from 'tap';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
 import { chat, EVENT_WAIT_MS, FakeChatBackend, waitUntil } from '../commands/helpers.js';

@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_NOISE } from '../../src/config.js';
+import { DEFAULT_NOISE } from '../../src/config/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { noiseWith, stateChange } from '../helpers/noise.js';
 

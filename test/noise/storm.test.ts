@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DEFAULT_NOISE } from '../../src/config.js';
+import { DEFAULT_NOISE } from '../../src/config/index.js';
 import { noiseWith, notification, stateChange } from '../helpers/noise.js';
 
 /** The number in a line that stands for several events, or 1 for a single message. */

@@ -11,9 +11,9 @@
  *   elsewhere and when it recovers: "RESOLVED after 14 minutes".
  * - Roots carry a context block: the reference, and the link to Icinga Web when configured.
  */
-import { humanizeSeconds } from '../../formatters/common.js';
-import type { ProblemLink, RelayMessage } from '../message.js';
-import { escapeSlackText, type SlackBlock } from './slack-render.js';
+import { humanizeSeconds } from '../../../formatters/common.js';
+import type { ProblemLink, RelayMessage } from '../../message.js';
+import { escapeSlackText, type SlackBlock } from './render.js';
 
 export interface SlackThreadSettings {
   threads: boolean;

@@ -24,15 +24,15 @@ import {
   type Logger as SlackLogger,
   type WebAPICallResult,
 } from '@slack/web-api';
-import { systemClock, type Clock, type Random, type TimerHandle } from '../clock.js';
-import type { SlackConfig } from '../config.js';
-import { Backoff } from '../icinga/backoff.js';
-import type { Logger } from '../log.js';
-import type { RelayMessage } from '../message.js';
-import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from './backend.js';
-import { connectionOutbox, type Outbox } from './outbox.js';
-import { placement, type SlackPlacement } from './slack-threads.js';
-import { renderSlackMessage, unescapeSlackText } from './slack-render.js';
+import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
+import { slackDestinations, type SlackConfig } from './config.js';
+import { Backoff } from '../../util/backoff.js';
+import type { Logger } from '../../log.js';
+import type { RelayMessage } from '../../message.js';
+import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from '../backend.js';
+import { connectionOutbox, type Outbox } from '../outbox.js';
+import { renderSlackMessage, unescapeSlackText } from './render.js';
+import { placement, type SlackPlacement } from './threads.js';
 
 export interface SlackDependencies {
   logger: Logger;
@@ -152,7 +152,7 @@ export class SlackBackend implements ChatBackend {
     this.logger.addSecret(config.appToken);
     this.clock = dependencies.clock ?? systemClock;
     this.random = dependencies.random ?? Math.random;
-    this.destinations = config.channels.map((channel) => `slack:${channel}`);
+    this.destinations = slackDestinations(config);
     const reconnect = { initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs };
     this.webBackoff = new Backoff(reconnect, this.clock, this.random);
     this.socketBackoff = new Backoff(reconnect, this.clock, this.random);

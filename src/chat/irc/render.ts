@@ -5,7 +5,7 @@
  * enough that the server can relay it within the protocol's 512 bytes. In: people's text
  * without the formatting codes their clients add.
  */
-import { withoutControls, type RelayMessage, type Severity } from '../message.js';
+import { withoutControls, type RelayMessage, type Severity } from '../../message.js';
 
 const BOLD = '\x02';
 const COLOUR = '\x03';

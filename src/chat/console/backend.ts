@@ -6,8 +6,8 @@ import { fstatSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { ChatBackend, IncomingMessage } from './backend.js';
-import { withoutControls, type RelayMessage } from '../message.js';
+import type { ChatBackend, IncomingMessage } from '../backend.js';
+import { withoutControls, type RelayMessage } from '../../message.js';
 
 export type TimestampMode = 'auto' | 'always' | 'never';
 

@@ -21,13 +21,13 @@ import ConnectionTLS from '@xmpp/tls/lib/Connection.js';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import SASLFactory from 'saslmechanisms';
 import type { Duplex } from 'node:stream';
-import { systemClock, type Clock, type Random, type TimerHandle } from '../clock.js';
-import type { XmppConfig, XmppRoom } from '../config.js';
-import { Backoff } from '../icinga/backoff.js';
-import type { Logger } from '../log.js';
-import type { RelayMessage } from '../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from './backend.js';
-import { connectionOutbox, type Outbox } from './outbox.js';
+import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
+import { xmppDestinations, type XmppConfig, type XmppRoom } from './config.js';
+import { Backoff } from '../../util/backoff.js';
+import type { Logger } from '../../log.js';
+import type { RelayMessage } from '../../message.js';
+import type { BackendCounters, ChatBackend, IncomingMessage } from '../backend.js';
+import { connectionOutbox, type Outbox } from '../outbox.js';
 
 const NS_STARTTLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const NS_MUC = 'http://jabber.org/protocol/muc';
@@ -208,7 +208,7 @@ export class XmppBackend implements ChatBackend {
     for (const room of config.rooms) {
       this.rooms.set(room.jid, { ...room, nick: config.nick, joined: false, occupants: new Map(), warnedHiddenJids: false, rejoinBackoff: backoff() });
     }
-    this.destinations = config.rooms.map((room) => DESTINATION_PREFIX + room.jid);
+    this.destinations = xmppDestinations(config);
     this.outbox = connectionOutbox(config, {
       bucketKey: () => 'connection',
       transmit: (destination, message) => this.transmit(destination, message),

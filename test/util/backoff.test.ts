@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Backoff, DEFAULT_BACKOFF } from '../../src/icinga/backoff.js';
+import { Backoff, DEFAULT_BACKOFF } from '../../src/util/backoff.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const delays = (backoff: Backoff, count: number) => Array.from({ length: count }, () => backoff.nextDelay());

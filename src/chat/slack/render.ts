@@ -6,7 +6,7 @@
  * that show no blocks. Slack reads `&`, `<` and `>` as markup (`<!channel>`, `<@U123>`,
  * `<https://x|label>`), so event text has them escaped and cannot mention or link anyone.
  */
-import { withoutControls, type RelayMessage, type Severity } from '../message.js';
+import { withoutControls, type RelayMessage, type Severity } from '../../message.js';
 
 export const SEVERITY_EMOJI: Record<Severity, string> = {
   critical: ':red_circle:',

@@ -26,14 +26,14 @@ import { EventEmitter } from 'node:events';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, type IrcMessage, type MessageEvent, type Transport, type TransportOptions, type WhoisEvent } from 'irc-framework';
-import { systemClock, type Clock, type Random, type TimerHandle } from '../clock.js';
-import type { IrcChannel, IrcConfig } from '../config.js';
-import { Backoff } from '../icinga/backoff.js';
-import type { Logger } from '../log.js';
-import type { RelayMessage } from '../message.js';
-import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from './backend.js';
-import { longestLineBytes, plainText, renderIrcLines, textBudget } from './irc-render.js';
-import { connectionOutbox, type Outbox } from './outbox.js';
+import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
+import { ircDestinations, type IrcChannel, type IrcConfig } from './config.js';
+import { Backoff } from '../../util/backoff.js';
+import type { Logger } from '../../log.js';
+import type { RelayMessage } from '../../message.js';
+import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from '../backend.js';
+import { longestLineBytes, plainText, renderIrcLines, textBudget } from './render.js';
+import { connectionOutbox, type Outbox } from '../outbox.js';
 
 export interface IrcBackendDependencies {
   logger: Logger;
@@ -247,7 +247,7 @@ export class IrcBackend implements ChatBackend {
     this.random = dependencies.random ?? Math.random;
     this.onLineWritten = dependencies.onLineWritten;
     this.nick = config.nick;
-    this.destinations = config.channels.map((channel) => DESTINATION_PREFIX + channel.name);
+    this.destinations = ircDestinations(config);
     this.backoff = new Backoff({ initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs }, this.clock, this.random);
     this.outbox = connectionOutbox(config, {
       bucketKey: () => 'connection',
