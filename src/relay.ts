@@ -308,6 +308,8 @@ export class Relay {
     const delivery = this.pipeline.process(event);
     if (!delivery) return;
     for (const destination of delivery.destinations) {
+      // The events command's filter, then what only echoes a line already posted there.
+      if (!this.noise.mutes.shows(destination, delivery.message.eventType)) continue;
       if (!this.echoes.folds(destination, delivery.message)) this.noise.submit(destination, delivery.message);
     }
   }

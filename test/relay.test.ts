@@ -37,7 +37,8 @@ function relayWith(backends: ChatBackend[], extraYaml = '') {
     `icinga:\n  url: [https://127.0.0.1:1, https://127.0.0.1:2]\n  username: u\n  password: p\n  reconnect: { min: 10s, max: 10s }\n${extraYaml}`,
     { env: {} },
   );
-  return { relay: new Relay(config, { logger, clock: new FakeClock(), random: () => 0.5, backends }), logger };
+  const clock = new FakeClock();
+  return { relay: new Relay(config, { logger, clock, random: () => 0.5, backends }), logger, clock };
 }
 
 t.test('every relayed event reaches every destination of every backend; SOFT ones do not', async (t) => {
@@ -78,4 +79,20 @@ t.test('a formatter failure is logged and the generic line goes out', async (t) 
   await new Promise((resolve) => setImmediate(resolve));
   t.equal(console.sent.length, 1);
   t.match(logger.lines.join('\n'), /formatter failed, relayed the generic line instead eventType=StateChange error=boom/);
+});
+
+t.test('events: a destination shows only the event types it chose; relay notices still come', async (t) => {
+  const irc = new RecordingBackend('irc', ['irc:#ops', 'irc:#noc']);
+  const { relay, clock } = relayWith([irc], 'access:\n  users:\n    "irc:alice": [operator]\n');
+  const say = (text: string) => relay.handleMessage(irc, { destination: 'irc:#ops', text, direct: false, sender: { identity: 'irc:alice', displayName: 'alice' } });
+  await say('!events notification');
+  relay.handleEvent(fixture('StateChange-service-critical'));
+  relay.handleEvent(fixture('Notification-host-problem'));
+  // Past #noc's storm window, where the notification waits behind the state change.
+  clock.advance(5_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  const texts = (destination: string) => irc.sent.filter((sent) => sent.destination === destination).map((sent) => `${sent.message.eventType}: ${sent.message.text}`);
+  t.match(texts('irc:#ops'), [/^Reply: shown here from now on: Notification$/, /^Notification: /]);
+  t.equal(texts('irc:#ops').length, 2, 'no StateChange in #ops');
+  t.match(texts('irc:#noc'), [/^StateChange: /, /^Notification: /], 'other destinations are untouched');
 });

@@ -122,7 +122,7 @@ t.test('problems: worst first as the actions sort them, at most max_lines, then 
 
 t.test('help lists only what the asker may run; help <command> shows the usage', async (t) => {
   const { say } = dispatcherWithFakes();
-  t.same(await say(alice('help')), ['commands you may run here: ack, unack, comment, downtime, undowntime, recheck, status, problems, mute, unmute, mutes, help, whoami; "help <command>" shows how to use one']);
+  t.same(await say(alice('help')), ['commands you may run here: ack, unack, comment, downtime, undowntime, recheck, status, problems, mute, unmute, mutes, events, help, whoami; "help <command>" shows how to use one']);
   t.same(await say(chat('!help', undefined)), ['commands you may run here: status, problems, mutes, help, whoami; "help <command>" shows how to use one']);
   t.same(await say(chat('!help ack', 'irc:bob')), [
     'ack <object> [for <duration>] <comment> (also: acknowledge): acknowledges the problem of a host or service; with "for 2h" the acknowledgement ends by itself after that long. You may not run it here.',
