@@ -36,8 +36,11 @@ export interface DispatcherOptions {
   mutes: MuteList;
   /** What `#42` stands for in commands; without it a reference names no problem. */
   references?: ProblemReferences;
-  /** Told of every action that changed Icinga2 from chat, so that the events it causes are folded into its reply (src/problems/echoes.ts). */
-  onAction?: (action: ChatAction) => void;
+  /**
+   * Told of every action about to change Icinga2 from chat, so that the events it causes are
+   * folded into its reply (src/problems/echoes.ts); what it answers is called if the action did not happen.
+   */
+  onAction?: (action: ChatAction) => () => void;
   /** Icinga Web, for links in replies (the web section). */
   web?: WebConfig;
   /** Told every command's outcome (as audited), for /metrics. */
@@ -159,18 +162,25 @@ export class Dispatcher {
       references: this.options.references,
       web: this.options.web,
     };
+    // Told before the action runs: its events can come back on the stream before Icinga2's answer does.
+    let withdraw: (() => void) | undefined;
+    if (command.role === 'operator') {
+      args.onObject = ({ target, allServices }) => {
+        withdraw = this.options.onAction?.({ destination: message.destination, command: command.name, author: context.author, host: target.host, service: target.service, allServices });
+      };
+    }
+    let result: CommandResult | undefined;
     try {
-      const result = await command.handler(args, context);
-      const acted = args.named?.target;
-      if (result.outcome === 'ok' && command.role === 'operator' && acted) {
-        this.options.onAction?.({ destination: message.destination, command: command.name, author: context.author, host: acted.host, service: acted.service, allServices: args.named!.allServices });
-      }
+      result = await command.handler(args, context);
       return { ...result, command, sender };
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       if (error instanceof UnknownReference) return { outcome: 'not-found', lines: [error.message], command, sender };
       const usage = `usage: ${command.usage}`;
       return { outcome: 'usage', lines: [error.message ? `${error.message}; ${usage}` : usage], command, sender };
+    } finally {
+      // Nothing changed in Icinga2: nothing to fold.
+      if (result?.outcome !== 'ok') withdraw?.();
     }
   }
 }

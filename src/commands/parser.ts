@@ -82,8 +82,8 @@ export function commandLine(message: { text: string; direct: boolean }, addressi
  */
 export class CommandArguments {
   private offset = 0;
-  /** The object the command named, once read: what it acted on, for the dispatcher. */
-  named: ObjectArgument | undefined;
+  /** Told the object the command names, once read: what it is about to act on (set by the dispatcher). */
+  onObject: ((named: ObjectArgument) => void) | undefined;
 
   constructor(
     readonly text: string,
@@ -94,11 +94,17 @@ export class CommandArguments {
   object(options: { allowAllServices?: boolean } = {}): ObjectArgument {
     const word = this.next();
     const reference = word === undefined ? null : REFERENCE.exec(word);
-    if (reference === null) return (this.named = parseObject(word, options));
-    const problem = this.references?.find(Number(reference[1]));
+    const named = reference === null ? parseObject(word, options) : parseObject(this.referenced(word!, Number(reference[1])));
+    this.onObject?.(named);
+    return named;
+  }
+
+  /** The object of the open problem `#ref`; an unknown or closed reference is answered. */
+  private referenced(word: string, ref: number): string {
+    const problem = this.references?.find(ref);
     if (problem === undefined) throw new UnknownReference(`${word} is not a problem the relay knows; problems lists the open ones`);
     if (problem.closedAt !== undefined) throw new UnknownReference(`${word} was ${problem.object}, which has recovered since; name the object to act on it`);
-    return (this.named = parseObject(problem.object));
+    return problem.object;
   }
 
   private skipSpace(): void {

@@ -61,12 +61,17 @@ export class ActionEchoes {
 
   constructor(private readonly clock: Clock) {}
 
-  /** A chat action succeeded: its events are folded into its reply. */
-  expect(action: ChatAction): void {
+  /** A chat action is about to run: its events are folded into its reply. Answers what withdraws that, should it fail. */
+  expect(action: ChatAction): () => void {
     const now = this.clock.now();
     this.expected = this.expected.filter((other) => other.until > now);
-    this.expected.push({ ...action, until: now + FOLD_MS });
+    const expected = { ...action, until: now + FOLD_MS };
+    this.expected.push(expected);
+    // Icinga2 may send the ACKNOWLEDGEMENT notification before the AcknowledgementSet.
     if (action.command === 'ack') this.mark(this.shownAcknowledgements, action.destination, objectName(action), now + SHOWN_MS);
+    return () => {
+      this.expected = this.expected.filter((other) => other !== expected);
+    };
   }
 
   /** Whether `message` is not to be posted to `destination` on its own: it echoes what was said there. */

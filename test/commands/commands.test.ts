@@ -197,7 +197,8 @@ t.test('#N stands for the object of an open problem; an unknown or closed one is
 
 t.test('actions that changed Icinga2 are told to onAction (for folding their events), with the object and author', async (t) => {
   const actions: unknown[] = [];
-  const { say } = dispatcherWithFakes({ onAction: (action) => actions.push(action), answers: { removeDowntimes: { ok: true, value: { removed: 1, onServices: 0 } } } });
+  const withdrawn: unknown[] = [];
+  const { say } = dispatcherWithFakes({ onAction: (action) => (actions.push(action), () => withdrawn.push(action)), answers: { removeDowntimes: { ok: true, value: { removed: 1, onServices: 0 } } } });
   await say(alice('ack web01!http looking'));
   await say(alice('downtime db01!* 1h kernel'));
   await say(alice('status web01!http'));
@@ -206,7 +207,11 @@ t.test('actions that changed Icinga2 are told to onAction (for folding their eve
     { destination: 'irc:#ops', command: 'ack', author: 'alice (via irc)', host: 'web01', service: 'http', allServices: false },
     { destination: 'irc:#ops', command: 'downtime', author: 'alice (via irc)', host: 'db01', service: undefined, allServices: true },
   ], 'not a read, not a refusal');
-  const failing = dispatcherWithFakes({ onAction: (action) => actions.push(action), answers: { acknowledge: { ok: false, kind: 'not-found', message: 'no such service' } } });
+  t.same(withdrawn, [], 'both happened');
+  const failing = dispatcherWithFakes({ onAction: (action) => (actions.push(action), () => withdrawn.push(action)), answers: { acknowledge: { ok: false, kind: 'not-found', message: 'no such service' } } });
   await failing.say(alice('ack web01!nope looking'));
-  t.equal(actions.length, 2, 'not a failure');
+  t.equal(actions.length, 3, 'told before the action runs');
+  t.same(withdrawn, [actions[2]], 'and withdrawn when it failed');
+  await failing.say(alice('ack web01!http'));
+  t.same(withdrawn.length, 2, 'a usage error after the object withdraws too');
 });

@@ -76,3 +76,10 @@ t.test('unack and undowntime from chat fold their removals (which carry no autho
   t.notOk(echoes.folds('irc:#ops', event('DowntimeRemoved', 'web01!http', { author: ALICE })));
   t.notOk(echoes.folds('irc:#ops', event('AcknowledgementCleared', 'web01!disk')));
 });
+
+t.test('an action that did not happen folds nothing', async (t) => {
+  const echoes = new ActionEchoes(new FakeClock());
+  const withdraw = echoes.expect(action('comment', 'web01!http'));
+  withdraw();
+  t.notOk(echoes.folds('irc:#ops', event('CommentAdded', 'web01!http', { author: ALICE, entry_type: 'user' })));
+});
