@@ -57,6 +57,11 @@ export interface RelayMessage {
    * is on its way to; set on delivery, absent on plain messages.
    */
   problems?: readonly ProblemLink[];
+  /**
+   * Who to call (route.mention): set on the first message of a problem only. The relay's only
+   * way to ping anyone; text from Icinga2 never can. See highlightPrefix and Slack's renderer.
+   */
+  mentions?: readonly string[];
   /** Named facts of the event, for templates and routing: author, comment, output, duration, ... */
   fields: Record<string, FieldValue>;
 }
@@ -73,4 +78,13 @@ const HAS_CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  */
 export function withoutControls(text: string): string {
   return HAS_CONTROL_CHARACTER.test(text) ? text.replace(CONTROL_CHARACTERS, ' ') : text;
+}
+
+/** Mentions Slack understands: user IDs and user groups; the other entries are nicks. */
+export const SLACK_MENTION = /^([UW][A-Z0-9]{2,}|<!subteam\^[A-Z0-9]+>)$/;
+
+/** `alice, bob: ` for the nicks among the message's mentions (an IRC or XMPP highlight), or nothing. */
+export function highlightPrefix(message: RelayMessage): string {
+  const nicks = (message.mentions ?? []).filter((mention) => !SLACK_MENTION.test(mention));
+  return nicks.length === 0 ? '' : `${nicks.join(', ')}: `;
 }

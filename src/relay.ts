@@ -29,7 +29,7 @@ import { ActionEchoes } from './problems/echoes.js';
 import { referenced } from './problems/referenced.js';
 import { SilenceWatch } from './silence.js';
 import { objectUrl, type WebConfig } from './web-links.js';
-import { createRouter, routesNeedObjects } from './router.js';
+import { createMentions, createRouter, routesNeedObjects } from './router.js';
 
 export interface RelayDependencies {
   logger: Logger;
@@ -107,6 +107,8 @@ export class Relay {
   /** Reports what changed while the stream was down or the relay stopped (src/catchup.ts). */
   readonly catchUp: CatchUp;
   private readonly hardStates: HardStateStore;
+  /** Who a route asks to call in a destination (route.mention). */
+  private readonly mentions: (message: RelayMessage, destination: string) => readonly string[];
   /** Icinga Web, for links (the web section). */
   private readonly web: WebConfig | undefined;
   /** Folds the events an action causes into one line (src/problems/echoes.ts). */
@@ -149,6 +151,7 @@ export class Relay {
       ? new ObjectCache({ connection: this.actionsConnection, backoff, clock, random, logger: this.logger.child('objects') })
       : undefined;
     this.cacheOnlyTypes = new Set(this.objects ? OBJECT_EVENT_TYPES.filter((type) => !config.icinga.events.includes(type)) : []);
+    this.mentions = createMentions({ destinations: [], softStates: config.format.softStates, routes: config.routes, objects: this.objects });
     const router = createRouter({
       destinations: [...this.backendByDestination.keys()],
       softStates: config.format.softStates,
@@ -335,6 +338,7 @@ export class Relay {
         ? message
         : referenced(message, steps, destination, {
             width: this.noiseSettings.width,
+            mentions: this.mentions(message, destination),
             url: web && ((object) => objectUrl(web, object)),
             setRoot: (ref, rootId, rootText) => this.problems.setRoot(destination, ref, rootId, rootText),
           });

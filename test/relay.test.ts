@@ -6,6 +6,8 @@ import type { IcingaEvent } from '../src/icinga/event-types.js';
 import { memoryLogger } from '../src/log.js';
 import type { RelayMessage } from '../src/message.js';
 import { Relay } from '../src/relay.js';
+import { renderIrcLines } from '../src/chat/irc/render.js';
+import { renderSlackMessage } from '../src/chat/slack/render.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(`fixtures/events/${name}.json`, 'utf8')) as IcingaEvent;
@@ -95,4 +97,22 @@ t.test('events: a destination shows only the event types it chose; relay notices
   t.match(texts('irc:#ops'), [/^Reply: shown here from now on: Notification$/, /^Notification: /]);
   t.equal(texts('irc:#ops').length, 2, 'no StateChange in #ops');
   t.match(texts('irc:#noc'), [/^StateChange: /, /^Notification: /], 'other destinations are untouched');
+});
+
+t.test('mention: the first message of a problem calls the route\'s people, each backend its own way; updates and recoveries never', async (t) => {
+  const out = new RecordingBackend('console', ['console']);
+  const { relay, clock } = relayWith([out], 'routes:\n  - match: { host: web01 }\n    to: [console]\n    mention: [alice, U0ALICE, "<!subteam^S0ONCALL>"]\n');
+  relay.handleEvent(fixture('StateChange-service-critical'));
+  clock.advance(5_000);
+  relay.handleEvent(fixture('AcknowledgementSet-service-sticky'));
+  clock.advance(5_000);
+  relay.handleEvent(fixture('StateChange-service-recovery'));
+  clock.advance(5_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  const [first, ack, recovery] = out.sent.map((sent) => sent.message);
+  t.same([first.mentions, ack.mentions, recovery.mentions], [['alice', 'U0ALICE', '<!subteam^S0ONCALL>'], undefined, undefined]);
+  t.match(renderIrcLines(first, { colours: false, maxBytes: 400 })[0], /^alice: #1 CRITICAL web01!http/, 'an IRC (or XMPP) highlight of the nicks');
+  t.match(renderSlackMessage(first).text, /^<@U0ALICE> <!subteam\^S0ONCALL> #1 CRITICAL web01!http/, 'real Slack mentions of the IDs');
+  t.notMatch(renderSlackMessage(recovery).text, /<@/, 'the recovery calls nobody');
+  t.notMatch(renderIrcLines(recovery, { colours: false, maxBytes: 400 })[0], /alice/);
 });

@@ -14,6 +14,8 @@ export interface ReferenceOptions {
   width: number;
   /** The object's page in Icinga Web, when configured. */
   url?: (object: string) => string;
+  /** Who the routes ask to call in this destination on a new problem (route.mention). */
+  mentions?: readonly string[];
   /** Records the chat message that opened a problem (ProblemBook.setRoot for this destination). */
   setRoot: (ref: number, rootId: string, rootText: string | undefined) => void;
 }
@@ -33,6 +35,8 @@ export function referenced(message: RelayMessage, steps: readonly ProblemStep[],
     notificationType: message.notificationType,
     notice: message.notice,
     objects: message.objects,
+    // The first message of one new problem only: never an update, a recovery or a storm line.
+    mentions: options.mentions?.length && message.objects === undefined && steps.length === 1 && steps[0].role === 'opened' ? options.mentions : undefined,
     fields: message.fields,
     problems: steps.map(({ problem, role }): ProblemLink => {
       const link: ProblemLink = { ref: problem.ref, object: problem.object, role, openedAt: problem.openedAt };

@@ -6,7 +6,7 @@
  * that show no blocks. Slack reads `&`, `<` and `>` as markup (`<!channel>`, `<@U123>`,
  * `<https://x|label>`), so event text has them escaped and cannot mention or link anyone.
  */
-import { withoutControls, type RelayMessage, type Severity } from '../../message.js';
+import { SLACK_MENTION, withoutControls, type RelayMessage, type Severity } from '../../message.js';
 
 export const SEVERITY_EMOJI: Record<Severity, string> = {
   critical: ':red_circle:',
@@ -77,9 +77,15 @@ export function renderSlackMessage(message: RelayMessage): SlackMessage {
       rest = text.slice(position + object.length);
     }
   }
-  const lead = `${SEVERITY_EMOJI[message.severity]} ${head}`;
+  // Real mentions, from the config (route.mention) only: Slack's markup for a user or a user group.
+  const mentions = (message.mentions ?? [])
+    .filter((mention) => SLACK_MENTION.test(mention))
+    .map((mention) => (mention.startsWith('<') ? mention : `<@${mention}>`))
+    .map((mention) => `${mention} `)
+    .join('');
+  const lead = `${mentions}${SEVERITY_EMOJI[message.severity]} ${head}`;
   return {
-    text: escapeSlackText(text),
+    text: mentions + escapeSlackText(text),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead + escapedWithin(rest, SECTION_TEXT_LIMIT - lead.length) } }],
   };
 }

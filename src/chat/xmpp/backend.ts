@@ -25,7 +25,7 @@ import { systemClock, type Clock, type Random, type TimerHandle } from '../../cl
 import { xmppDestinations, type XmppConfig, type XmppRoom } from './config.js';
 import { Backoff } from '../../util/backoff.js';
 import type { Logger } from '../../log.js';
-import type { RelayMessage } from '../../message.js';
+import { highlightPrefix, type RelayMessage } from '../../message.js';
 import type { BackendCounters, ChatBackend, IncomingMessage } from '../backend.js';
 import { connectionOutbox, type Outbox } from '../outbox.js';
 
@@ -137,7 +137,7 @@ export function createXmppClient(options: XmppClientOptions): XmppClient {
 
 /** The message as one line of chat text. XML 1.0 forbids most control characters: one would end the stream. */
 export function renderXmppText(message: RelayMessage): string {
-  return message.text.replace(/[\t\n\r]+/g, ' ').replace(/[\p{Cc}\p{Cs}\uFFFE\uFFFF]/gu, '');
+  return (highlightPrefix(message) + message.text).replace(/[\t\n\r]+/g, ' ').replace(/[\p{Cc}\p{Cs}\uFFFE\uFFFF]/gu, '');
 }
 
 /** The log text for a failed login: what went wrong, and what to do about it where we can tell. */
