@@ -131,9 +131,9 @@ async function formatEvents(file: string | undefined, settings: FormatSettings, 
 
 /**
  * Runs until SIGTERM or SIGINT, which stop reading events, give the outgoing queues up to
- * shutdown.flush (5 s by default) to drain, say goodbye and exit 0. SIGHUP re-reads the config: an invalid one
- * leaves the running relay as it is; a valid one replaces it, keeping the chat connections whose
- * config block did not change.
+ * shutdown.flush (5 s by default) to drain, say goodbye and exit 0. SIGHUP reopens the audit file and
+ * re-reads the config: an invalid one leaves the running relay as it is; a valid one replaces it,
+ * keeping the chat connections whose config block did not change.
  */
 async function runRelay(path: string | undefined, level: LogLevel | undefined, io: CliIo): Promise<number> {
   let loaded: LoadedConfig;
@@ -154,11 +154,13 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
   let logger = makeLogger(loaded);
   let relay = await Relay.create(loaded.config, { logger });
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
-  await relay.start();
 
   return new Promise<number>((resolve) => {
-    let busy: Promise<void> = Promise.resolve();
+    // Signals are handled from here on: a chat server that never answers can hold start() forever.
+    let busy: Promise<void> = relay.start();
     const reload = () => {
+      // Whatever becomes of the new config: logrotate sends SIGHUP after moving the audit file.
+      relay.reopenFiles();
       busy = busy.then(async () => {
         let next: LoadedConfig;
         try {
@@ -179,15 +181,16 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
     };
     const shutdown = (signal: string) => {
       process.off('SIGHUP', reload);
-      busy = busy.then(async () => {
-        logger.info('stopping', { signal });
-        // The clock's timers do not keep the process alive: this does, while the queues drain.
-        const keepAlive = setInterval(() => {}, 1_000);
-        try {
-          await relay.stop({ flushMs: relay.shutdownFlushMs });
-        } finally {
-          clearInterval(keepAlive);
-        }
+      logger.info('stopping', { signal });
+      // Bounded, whatever hangs (a chat server or Icinga2 that accepts and never answers, a start
+      // still waiting for one): past the deadline the process exits with those connections open.
+      const deadlineMs = relay.shutdownFlushMs + STOP_GRACE_MS;
+      let deadline: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((settle) => (deadline = setTimeout(() => settle('late'), deadlineMs)));
+      const stopped = busy.then(() => relay.stop({ flushMs: relay.shutdownFlushMs })).then(() => 'stopped' as const);
+      void Promise.race([stopped, late]).then((outcome) => {
+        clearTimeout(deadline);
+        if (outcome === 'late') logger.warn('stopping took longer than shutdown.flush and the goodbyes allow; exiting with connections still open', { deadlineMs });
         resolve(0);
       });
     };
@@ -268,6 +271,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * What stopping may take beyond shutdown.flush: saying goodbye (IRC QUIT, XMPP unavailable
+ * presence, closing the Slack websocket) and closing connections. Then the relay exits anyway.
+ */
+export const STOP_GRACE_MS = 3_000;
+
 // Through npm's bin symlink argv[1] is the link, so compare real paths.
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   // `icinga-relay format ... | head` closes the pipe early: that is the reader's choice, not an error.
@@ -275,5 +284,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.ar
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+  const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+  // Now, not once every socket has let go: a stop cut short at its deadline leaves some open. (Output
+  // to pipes, files and terminals is written synchronously on Linux, so none is lost.)
+  process.exit(code);
 }

@@ -199,12 +199,34 @@ export class RelayMetrics {
   }
 }
 
+/**
+ * What one client may hold of the listener. A scraper and a health check need a connection or two
+ * and answer in milliseconds; anything that opens many, or trickles its headers, is cut off
+ * instead of tying up the relay's memory and sockets.
+ */
+export interface HealthLimits {
+  /** Connections open at once; more are closed as they come. */
+  maxConnections: number;
+  /** Time for a request's headers to arrive. */
+  headersTimeoutMs: number;
+  /** Time for a whole request (headers and any body) to arrive. */
+  requestTimeoutMs: number;
+  /** An idle connection (kept alive between requests, or silent) is closed after this. */
+  idleTimeoutMs: number;
+}
+
+export const HEALTH_LIMITS: HealthLimits = { maxConnections: 16, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, idleTimeoutMs: 5_000 };
+/** The request line and headers of a scrape are a few hundred bytes. */
+const MAX_HEADER_BYTES = 4096;
+
 export interface HealthServerOptions {
   host: string;
   port: number;
   sources: HealthSources;
   metrics: RelayMetrics;
   logger: Logger;
+  /** HEALTH_LIMITS when absent. */
+  limits?: HealthLimits;
 }
 
 /** The HTTP listener. GET (or HEAD) /healthz and /metrics; anything else is 404 (405 for other methods). */
@@ -213,7 +235,21 @@ export class HealthServer {
   private listening = false;
 
   constructor(private readonly options: HealthServerOptions) {
-    this.server = createServer((request, response) => void this.handle(request, response));
+    const limits = options.limits ?? HEALTH_LIMITS;
+    this.server = createServer(
+      {
+        maxHeaderSize: MAX_HEADER_BYTES,
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: limits.idleTimeoutMs,
+        // Node checks the two timeouts above this often (30 s by default): as often as the shortest.
+        connectionsCheckingInterval: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      },
+      (request, response) => void this.handle(request, response),
+    );
+    this.server.maxConnections = limits.maxConnections;
+    // A connection that sends nothing at all never starts a request, so the timeouts above do not see it.
+    this.server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
   }
 
   /** Listens; resolves with the port (useful with port 0). */

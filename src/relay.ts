@@ -5,7 +5,7 @@
  * backend the message came from, to where it was written.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { systemClock, type Clock, type Random } from './clock.js';
+import { systemClock, type Clock, type Random, type TimerHandle } from './clock.js';
 import { DEFAULT_COMMANDS, DEFAULT_NOISE, type ChatConfig, type NoiseConfig, type RelayConfig } from './config/index.js';
 import type { BackendDependencies, ChatBackend, IncomingMessage } from './chat/backend.js';
 import { configuredAddressNames, createBackends } from './chat/registry.js';
@@ -73,6 +73,9 @@ export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSet
         : { method: 'certificate', certPem: auth.cert, keyPem: auth.key },
   };
 }
+
+/** How long start() waits for the chat backends to connect before it starts reading events anyway. */
+export const START_WAIT_MS = 10_000;
 
 export class Relay {
   readonly stream: EventStream;
@@ -289,16 +292,28 @@ export class Relay {
     return this.clock.now() / 1000 - message.timestamp;
   }
 
-  /** Connects every backend (one failing does not stop the others), then starts reading events. */
+  /** Connects every backend (one failing does not stop the others), then starts reading events: after START_WAIT_MS at the latest. */
   async start(): Promise<void> {
     this.audit.open();
-    await Promise.all(
-      this.backends
-        .filter((backend) => !this.alreadyConnected.has(backend))
-        .map((backend) =>
-        backend.connect().catch((error: unknown) => this.logger.error('chat backend failed to connect', { backend: backend.name, error })),
+    const connecting = new Set(this.backends.filter((backend) => !this.alreadyConnected.has(backend)));
+    const connected = Promise.all(
+      [...connecting].map((backend) =>
+        backend
+          .connect()
+          .catch((error: unknown) => this.logger.error('chat backend failed to connect', { backend: backend.name, error }))
+          .finally(() => connecting.delete(backend)),
       ),
     );
+    // A chat server that accepts and never answers must not keep events from being read: they wait in its queue.
+    let timer: TimerHandle | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(() => {
+        this.logger.warn('chat backends still connecting; reading events meanwhile', { backends: [...connecting].map((backend) => backend.name).join(','), waitedMs: START_WAIT_MS });
+        resolve();
+      }, START_WAIT_MS);
+    });
+    await Promise.race([connected, waited]);
+    this.clock.clearTimeout(timer);
     this.silence.start();
     if (this.health) this.healthPort = await this.health.start();
     this.stream.start();
@@ -369,6 +384,11 @@ export class Relay {
         this.logger.error('reply failed', { destination: message.destination, error });
       }
     }
+  }
+
+  /** Opens the files the relay appends to anew by their names (SIGHUP: logrotate moved them away). */
+  reopenFiles(): void {
+    this.audit.reopen();
   }
 
   /**

@@ -20,6 +20,9 @@ function problems(extra: string, source: Partial<ConfigSource> = {}): string[] {
   throw new Error('expected a ConfigError');
 }
 
+/** Configures the destinations the access.rooms examples name: a room rule needs a room. */
+const CHAT = 'chat:\n  irc: { server: irc.example.org, channels: ["#public", "#ops"] }\n  slack: { bot_token: xoxb-1, app_token: xapp-1, channels: [C0123ABC] }\n';
+
 const VIEWER = ['status', 'problems', 'mutes'];
 const OPERATOR = ['ack', 'unack', 'comment', 'downtime', 'undowntime', 'recheck', 'status', 'problems', 'mute', 'unmute', 'mutes', 'events'];
 
@@ -39,7 +42,7 @@ t.test('present but empty sections get every default', async (t) => {
 t.test('every key can be set', async (t) => {
   const dir = t.testdir({ audit: {} });
   const config = parse(
-    `commands:
+    `${CHAT}commands:
   prefix: "?"
   max_lines: 3
   ack: { sticky: false, notify: false, persistent: true }
@@ -119,7 +122,7 @@ t.test('the audit file needs an existing directory; relative paths are relative 
 
 t.test('unknown commands in roles, malformed names, and undefined roles', async (t) => {
   t.same(
-    problems(`access:
+    problems(`${CHAT}access:
   roles:
     operator: [ack, acknowledge]
     "2nd": [status]
@@ -156,11 +159,21 @@ t.test('unknown commands in roles, malformed names, and undefined roles', async 
       'access.rooms.irc:#ops[0]: expected one of the roles viewer, operator, 2nd but found "admins"',
     ],
   );
-  t.same(problems('access:\n  users: { "irc:alice": [oprator] }\n  everyone: [guests]\n  rooms: { "irc:#ops": [admins] }\n'), [
+  t.same(problems(CHAT + 'access:\n  users: { "irc:alice": [oprator] }\n  everyone: [guests]\n  rooms: { "irc:#ops": [admins] }\n'), [
     'access.users.irc:alice[0]: expected one of the roles viewer, operator but found "oprator"',
     'access.rooms.irc:#ops[0]: expected one of the roles viewer, operator but found "admins"',
     'access.everyone[0]: expected one of the roles viewer, operator but found "guests"',
   ]);
+});
+
+t.test('a room rule for a destination no backend serves is an error, with the closest one suggested', async (t) => {
+  t.same(problems(`${CHAT}access:\n  rooms:\n    "irc:#pubilc": [viewer]\n    "irc:#PUBLIC": [viewer]\n    "xmpp:ops@conference.example.org": []\n    console: []\n`), [
+    'access.rooms.irc:#pubilc: expected a destination the chat section configures (irc:#public, irc:#ops, slack:C0123ABC) but found "irc:#pubilc" (did you mean irc:#public?)',
+    'access.rooms.irc:#PUBLIC: expected a destination the chat section configures (irc:#public, irc:#ops, slack:C0123ABC) but found "irc:#PUBLIC" (did you mean irc:#public?)',
+    'access.rooms.xmpp:ops@conference.example.org: expected a destination the chat section configures (irc:#public, irc:#ops, slack:C0123ABC) but found "xmpp:ops@conference.example.org"',
+    'access.rooms.console: expected a destination the chat section configures (irc:#public, irc:#ops, slack:C0123ABC) but found "console"',
+  ]);
+  t.same(parse('access:\n  rooms: { console: [viewer] }\n').access?.rooms, { console: ['viewer'] }, 'the console is a destination when configured (the default)');
 });
 
 t.test('with other access keys wrong, the roles that can be checked still are', async (t) => {
@@ -185,7 +198,7 @@ t.test('the commented-out commands and access sections of config.example.yml are
   const example = readFileSync(new URL('../config.example.yml', import.meta.url), 'utf8').replace('/var/lib/icinga-relay/', `${dir}/`);
   // Each section: its "# key:" line and the commented lines under it, uncommented once.
   const section = (key: string) => /^# (\w+):\n(#  .*\n)+/m.exec(example.slice(example.indexOf(`# ${key}:\n`)))![0].replace(/^# ?/gm, '');
-  const config = parse(section('commands') + section('access'));
+  const config = parse(CHAT + section('commands') + section('access'));
   t.same(config.commands, { ...DEFAULT_COMMANDS, auditFile: join(dir, 'audit.jsonl') }, 'the values shown are the defaults');
   t.same(config.access, {
     roles: { viewer: VIEWER, operator: OPERATOR, 'night-shift': ['ack', 'recheck', 'status', 'problems'] },

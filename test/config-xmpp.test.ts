@@ -36,12 +36,23 @@ t.test('a minimal block gets every default', async (t) => {
     allowPlaintext: false,
     nick: 'icinga-relay',
     rooms: [{ jid: 'ops@conference.example.org' }],
+    membersOnly: false,
+    members: [],
     rate: { burst: 5, perSecond: 1 },
     queueSize: 1000,
     reconnect: { minMs: 1_000, maxMs: 60_000 },
   };
   t.same(config.chat, { xmpp: expected }, 'xmpp only: no console');
   t.ok(secrets.includes('from-the-environment'), 'the password is a secret to mask');
+});
+
+t.test('the members of a members-only room are the XMPP identities of access.users', async (t) => {
+  const { config } = parseConfig(
+    xmppBlock(MINIMAL + '\nmembers_only: true') +
+      'access:\n  users:\n    "xmpp:alice@example.org": [operator]\n    "irc:bob": [operator]\n    "xmpp:carol@example.org": [viewer]\n    console: [operator]\n',
+    { env: ENV },
+  );
+  t.same(config.chat.xmpp?.members, ['alice@example.org', 'carol@example.org']);
 });
 
 t.test('every key can be set', async (t) => {
@@ -57,6 +68,7 @@ t.test('every key can be set', async (t) => {
       'rooms:',
       '  - ops@conference.example.org',
       '  - { jid: db@conference.example.org, password: room-secret }',
+      'members_only: true',
       'rate: { burst: 2, per_second: 0.5 }',
       'queue_size: 50',
       'reconnect: { min: 5s, max: 10m }',
@@ -71,6 +83,8 @@ t.test('every key can be set', async (t) => {
     allowPlaintext: true,
     nick: 'alerts',
     rooms: [{ jid: 'ops@conference.example.org' }, { jid: 'db@conference.example.org', password: 'room-secret' }],
+    membersOnly: true,
+    members: [],
     rate: { burst: 2, perSecond: 0.5 },
     queueSize: 50,
     reconnect: { minMs: 5_000, maxMs: 600_000 },
@@ -141,8 +155,8 @@ t.test('plain text is off unless asked for, and other keys are checked', async (
 
 t.test('unknown keys are errors', async (t) => {
   t.same(problems(`${MINIMAL}\ntls: true\nresource: laptop`), [
-    'chat.xmpp.tls: unknown key (allowed: service, jid, password, password_file, ca_file, allow_plaintext, nick, rooms, rate, queue_size, reconnect)',
-    'chat.xmpp.resource: unknown key (allowed: service, jid, password, password_file, ca_file, allow_plaintext, nick, rooms, rate, queue_size, reconnect)',
+    'chat.xmpp.tls: unknown key (allowed: service, jid, password, password_file, ca_file, allow_plaintext, nick, rooms, members_only, rate, queue_size, reconnect)',
+    'chat.xmpp.resource: unknown key (allowed: service, jid, password, password_file, ca_file, allow_plaintext, nick, rooms, members_only, rate, queue_size, reconnect)',
   ]);
   // The missing password shows once the other keys are right (see the password test).
   t.same(

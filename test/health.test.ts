@@ -1,12 +1,13 @@
 /** /healthz and /metrics (src/health.ts): the listener on its own with fakes, and wired into a Relay. */
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import t from 'tap';
 import { parseConfig } from '../src/config/index.js';
-import { HealthServer, healthReport, RelayMetrics, type HealthSources } from '../src/health.js';
+import { HealthServer, healthReport, RelayMetrics, type HealthLimits, type HealthSources } from '../src/health.js';
 import type { IcingaEvent } from '../src/icinga/event-types.js';
 import { memoryLogger } from '../src/log.js';
 import { Relay } from '../src/relay.js';
-import { chat, FakeChatBackend } from './commands/helpers.js';
+import { chat, FakeChatBackend, waitUntil } from './commands/helpers.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(`fixtures/events/${name}.json`, 'utf8')) as IcingaEvent;
@@ -56,6 +57,54 @@ t.test('/healthz: 200 while the stream and every backend are up, 503 as soon as 
   t.equal((await get(port, '/healthz', 'HEAD')).status, 200);
   t.equal((await get(port, '/nope')).status, 404);
   t.equal((await get(port, '/healthz', 'POST')).status, 405);
+});
+
+/** A raw TCP connection to the listener, with what it received and whether the server closed it. */
+async function rawConnection(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  const state = { received: '', closed: false };
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => (state.received += chunk));
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  void closed.then(() => (state.closed = true));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return { socket, state, closed };
+}
+
+t.test('the listener cuts off clients that hold it: trickled headers, silence, too many connections', async (t) => {
+  const { sources } = fakeSources();
+  const start = async (limits: HealthLimits) => {
+    const server = new HealthServer({ host: '127.0.0.1', port: 0, sources, metrics: new RelayMetrics(sources), logger: memoryLogger(), limits });
+    t.teardown(() => server.stop());
+    return server.start();
+  };
+  const short = await start({ maxConnections: 16, headersTimeoutMs: 300, requestTimeoutMs: 300, idleTimeoutMs: 300 });
+  const trickle = await rawConnection(short);
+  trickle.socket.write('GET /healthz HTTP/1.1\r\nHost: relay\r\nX-Slow: ');
+  const silent = await rawConnection(short);
+  // Both closed by the server (the test's own timeout is the bound, not a measured time).
+  await Promise.all([trickle.closed, silent.closed]);
+  // Closed without a word, or with a 408, whichever of Node's timers comes first.
+  t.match(trickle.state.received, /^(HTTP\/1\.1 408 [^]*)?$/, 'no answer to an unfinished request');
+  t.match(silent.state.received, /^(HTTP\/1\.1 408 [^]*)?$/);
+  t.equal((await get(short, '/healthz')).status, 200, 'the listener still answers');
+
+  const capped = await start({ maxConnections: 3, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000 });
+  const held = [await rawConnection(capped), await rawConnection(capped), await rawConnection(capped)];
+  const extra = await rawConnection(capped);
+  await extra.closed;
+  t.equal(extra.state.received, '', 'one connection too many is closed without a word');
+  t.same(held.map((connection) => connection.state.closed), [false, false, false], 'the others stay');
+  for (const connection of held) connection.socket.destroy();
+  await Promise.all(held.map((connection) => connection.closed));
+  // The server learns of the closes asynchronously.
+  await waitUntil(async () => (await get(capped, '/healthz').catch(() => undefined))?.status === 200 || undefined, 5_000, 'an answer once they are gone');
+
+  const headers = await rawConnection(short);
+  headers.socket.write(`GET /healthz HTTP/1.1\r\nHost: relay\r\nX-Big: ${'x'.repeat(8_000)}\r\n\r\n`);
+  await headers.closed;
+  t.match(headers.state.received, /^HTTP\/1\.1 431 /, 'headers over 4 KiB are refused');
 });
 
 t.test('healthReport without backends depends on the stream alone', async (t) => {

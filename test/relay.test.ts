@@ -5,7 +5,7 @@ import type { ChatBackend, IncomingMessage } from '../src/chat/backend.js';
 import type { IcingaEvent } from '../src/icinga/event-types.js';
 import { memoryLogger } from '../src/log.js';
 import type { RelayMessage } from '../src/message.js';
-import { Relay } from '../src/relay.js';
+import { Relay, START_WAIT_MS } from '../src/relay.js';
 import { renderIrcLines } from '../src/chat/irc/render.js';
 import { renderSlackMessage } from '../src/chat/slack/render.js';
 import { FakeClock } from './helpers/fake-clock.js';
@@ -69,6 +69,25 @@ t.test('failures are logged and stop nothing', async (t) => {
   t.match(logger.lines.join('\n'), /delivery failed destination=irc:#ops eventType=DowntimeAdded error="write after end"/);
   await relay.stop();
   t.match(logger.lines.join('\n'), /chat backend did not close cleanly backend=irc/);
+});
+
+t.test('a chat backend that never finishes connecting does not keep the relay from reading events', async (t) => {
+  const hanging = new RecordingBackend('slack', ['slack:#ops']);
+  hanging.connect = () => new Promise<void>(() => {});
+  const quick = new RecordingBackend('irc', ['irc:#ops']);
+  const logger = memoryLogger();
+  const clock = new FakeClock();
+  const { config } = parseConfig('icinga:\n  url: https://127.0.0.1:1\n  username: u\n  password: p\n', { env: {} });
+  const relay = new Relay(config, { logger, clock, random: () => 0.5, backends: [hanging, quick] });
+  t.teardown(() => relay.stop());
+  let started = false;
+  const starting = relay.start().then(() => (started = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.notOk(started, 'it waits a while for the backends');
+  clock.advance(START_WAIT_MS);
+  await starting;
+  t.match(logger.lines.join('\n'), new RegExp(`chat backends still connecting; reading events meanwhile backends=slack waitedMs=${START_WAIT_MS}`));
+  t.throws(() => relay.stream.start(), /already started/, 'the event stream was started');
 });
 
 t.test('a formatter failure is logged and the generic line goes out', async (t) => {

@@ -58,10 +58,18 @@ export class AccessControl implements CommandAccess {
     return this.registry.all().filter((command) => this.check(command, sender, destination).allowed);
   }
 
-  /** The Icinga2 author of what this sender does: the configured name, or `<name> (via <backend>)`. */
+  /**
+   * The Icinga2 author of what this sender does: the name `access.authors` gives the identity, or
+   * `<identity> (via <backend>)` with the identity the backend verified (IRC account, bare JID,
+   * Slack user ID), never the nick or room nick, which people choose and change: with the role,
+   * anyone could otherwise act under another person's name. The console's user is the local login.
+   */
   author(sender: CommandSender, backend: string): string {
-    const configured = sender.identity === undefined ? undefined : this.authors.get(sender.identity);
-    // Only identified senders change Icinga2, so a nameless one still has an identity to show.
-    return configured ?? `${oneLine(sender.displayName) || sender.identity} (via ${backend})`;
+    const { identity } = sender;
+    const configured = identity === undefined ? undefined : this.authors.get(identity);
+    if (configured !== undefined) return configured;
+    const verified = identity?.startsWith(`${backend}:`) ? identity.slice(backend.length + 1) : undefined;
+    // Only identified senders change Icinga2; the console's identity names no person, its display name is the login.
+    return `${verified ?? (oneLine(sender.displayName) || identity)} (via ${backend})`;
   }
 }

@@ -21,6 +21,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { COMMANDS } from '../commands/index.js';
+import { closestMatch } from '../util/closest-match.js';
 import { BACKENDS, CHAT_NAMING, chatDestinations, type ChatConfig } from '../chat/registry.js';
 import type { EventType } from '../icinga/event-types.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
@@ -203,6 +204,16 @@ function configSchema(context: SchemaContext, commands: CommandList) {
         }
       }),
     );
+    // A room rule for a destination no backend serves would never narrow anything: the room it was meant for stays open.
+    for (const name of Object.keys(config.access?.rooms ?? {})) {
+      if (configured.includes(name)) continue;
+      const closest = closestMatch(name, configured);
+      ctx.addIssue({
+        code: 'custom',
+        path: ['access', 'rooms', name],
+        message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}${closest === undefined ? '' : ` (did you mean ${closest}?)`}`,
+      });
+    }
     config.silence?.notify.forEach((name, position) => {
       if (!configured.includes(name)) {
         ctx.addIssue({
@@ -212,6 +223,10 @@ function configSchema(context: SchemaContext, commands: CommandList) {
         });
       }
     });
+  }).transform((config) => {
+    // Who may act is who may enter: a members-only room admits the XMPP identities access.users names.
+    if (config.chat.xmpp) config.chat.xmpp.members = Object.keys(config.access?.users ?? {}).filter((identity) => identity.startsWith('xmpp:')).map((identity) => identity.slice('xmpp:'.length));
+    return config;
   });
 }
 

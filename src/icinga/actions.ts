@@ -17,6 +17,7 @@
 import { serviceScaleStateName, stateTypeName, type Checkable, type StateType } from './checkables.js';
 import { asNumber, asRecord, asText, firstLine, oneLine } from '../util/values.js';
 import { systemClock, type Clock } from '../clock.js';
+import { closestMatch } from '../util/closest-match.js';
 import { patternMatcher } from '../glob.js';
 import type { ApiResponse, IcingaConnection } from './connection.js';
 import { bodyExcerpt, describeFailure, describeHttpFailure } from './errors.js';
@@ -82,34 +83,6 @@ function succeeded(code: number | undefined): boolean {
 interface QueriedObject {
   name: string;
   attrs: Record<string, unknown>;
-}
-
-// ---------------------------------------------------------------- close matches
-
-/** Levenshtein distance, case-insensitive: people mistype case as often as letters. */
-function editDistance(a: string, b: string): number {
-  const left = [...a.toLowerCase()];
-  const right = [...b.toLowerCase()];
-  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= left.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= right.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left[i - 1] === right[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[right.length];
-}
-
-/** The candidate closest to `word`, if one is close enough to be what was meant (a third of its letters wrong at most). */
-export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
-  const limit = Math.max(1, Math.floor([...word].length / 3));
-  let best: { name: string; distance: number } | undefined;
-  for (const name of [...candidates].sort()) {
-    const distance = editDistance(word, name);
-    if (distance <= limit && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
 }
 
 // ---------------------------------------------------------------- patterns

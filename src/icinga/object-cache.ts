@@ -3,7 +3,9 @@
  * and service. Loaded from `/v1/objects/hosts` and `/v1/objects/services` after every stream
  * (re)connect, because events in a gap are lost for good; kept current between loads by the
  * ObjectCreated/ObjectModified/ObjectDeleted events, which name the object but carry none of its
- * attributes, so each one re-reads that one object by its exact name.
+ * attributes, so each one re-reads that one object by its exact name: at most one re-read per
+ * object at a time (events during it make one more, not one each) and MAX_REREADS in all, so a
+ * burst of ObjectModified (a config deploy touches every object) never becomes a burst of requests.
  *
  * A failed load is logged and retried with backoff; until then routing goes on with what is known.
  */
@@ -37,6 +39,9 @@ export interface ObjectCacheOptions {
 /** Event types that change what the cache holds; the relay subscribes to them for it. */
 export const OBJECT_EVENT_TYPES = ['ObjectCreated', 'ObjectModified', 'ObjectDeleted'] as const;
 
+/** Re-reads of changed objects under way at once. */
+export const MAX_REREADS = 4;
+
 const HOST_ATTRS = ['name', 'groups', 'vars'];
 const SERVICE_ATTRS = ['name', 'host_name', 'groups', 'vars'];
 
@@ -60,8 +65,14 @@ export async function queryObjects(
 
 export class ObjectCache implements ObjectDirectory {
   private objects = new Map<string, ObjectMetadata>();
-  /** Per object, how many Object* events were seen, so a slow re-read never overwrites a newer one. */
-  private readonly changes = new Map<string, number>();
+  /** Object* events seen, numbered: a re-read applies only if no event about its object came after the one it serves. */
+  private sequence = 0;
+  /** Objects with a re-read waiting or under way, by the number of the last event about them; freed once it is applied. */
+  private readonly latest = new Map<string, number>();
+  /** Objects waiting for a re-read, oldest first, each once however many events came. */
+  private readonly waiting = new Map<string, 'Host' | 'Service'>();
+  /** Objects with a re-read under way. */
+  private readonly reading = new Set<string>();
   /** Objects changed while a full load runs: applied on top of its (possibly older) answer. */
   private changedDuringLoad: Map<string, ObjectMetadata | undefined> | undefined;
   private loading: Promise<void> | undefined;
@@ -105,17 +116,26 @@ export class ObjectCache implements ObjectDirectory {
     const objectType = asText(event.object_type);
     const object = asText(event.object_name);
     if ((objectType !== 'Host' && objectType !== 'Service') || object === undefined) return;
-    const change = (this.changes.get(object) ?? 0) + 1;
-    this.changes.set(object, change);
     if (event.type === 'ObjectDeleted') {
+      // Forgotten at once; a re-read still under way finds its number gone and changes nothing.
+      this.latest.delete(object);
+      this.waiting.delete(object);
       this.set(object, undefined);
     } else if (event.type === 'ObjectCreated' || event.type === 'ObjectModified') {
-      void this.reread(objectType, object, change);
+      this.latest.set(object, ++this.sequence);
+      this.waiting.set(object, objectType);
+      this.startRereads();
     }
+  }
+
+  /** Re-reads waiting for a place (or for their object's re-read under way to end): at most one per object, MAX_REREADS in all. */
+  get pendingRereads(): number {
+    return this.waiting.size + this.reading.size;
   }
 
   stop(): void {
     this.stopped = true;
+    this.waiting.clear();
     this.options.clock.clearTimeout(this.retryTimer);
   }
 
@@ -162,6 +182,20 @@ export class ObjectCache implements ObjectDirectory {
     }
   }
 
+  private startRereads(): void {
+    for (const [object, objectType] of this.waiting) {
+      if (this.reading.size >= MAX_REREADS || this.stopped) return;
+      // Its next re-read starts when the one under way ends, with the newest event's number.
+      if (this.reading.has(object)) continue;
+      this.waiting.delete(object);
+      this.reading.add(object);
+      void this.reread(objectType, object, this.latest.get(object)!).finally(() => {
+        this.reading.delete(object);
+        this.startRereads();
+      });
+    }
+  }
+
   private async reread(objectType: 'Host' | 'Service', object: string, change: number): Promise<void> {
     try {
       // Exact-name parameters, never a filter built from a name (see src/icinga/actions.ts).
@@ -169,9 +203,11 @@ export class ObjectCache implements ObjectDirectory {
         objectType === 'Host'
           ? await this.query('hosts', { host: object, attrs: HOST_ATTRS })
           : await this.query('services', { service: object, attrs: SERVICE_ATTRS });
-      if (this.changes.get(object) === change) this.set(object, attrs && metadata(attrs));
+      if (this.latest.get(object) === change) this.set(object, attrs && metadata(attrs));
     } catch (error) {
       this.options.logger.warn('cannot read a changed object; routing keeps what it knew of it', { object, error: this.describe(error) });
+    } finally {
+      if (this.latest.get(object) === change) this.latest.delete(object);
     }
   }
 

@@ -74,6 +74,11 @@ declare module 'irc-framework' {
     nick: string;
   }
 
+  export interface UserlistEvent {
+    channel: string;
+    users: { nick: string }[];
+  }
+
   export interface JoinEvent {
     nick: string;
     channel: string;
@@ -163,6 +168,8 @@ declare module 'irc-framework' {
     on(event: 'account' | 'loggedin', listener: (event: AccountEvent) => void): this;
     on(event: 'nick in use', listener: (event: NickInUseEvent) => void): this;
     on(event: 'whois', listener: (event: WhoisEvent) => void): this;
+    /** The end of a NAMES reply: everyone in the channel (when we join, or when asked). */
+    on(event: 'userlist', listener: (event: UserlistEvent) => void): this;
     on(event: 'sasl failed', listener: (event: SaslFailedEvent) => void): this;
     /** The socket closed, with its error if it had one. */
     on(event: 'socket close', listener: (error: Error | false | undefined) => void): this;

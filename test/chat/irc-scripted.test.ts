@@ -3,23 +3,36 @@
  * broken: swallowing lines, refusing them, never answering, forcing nick changes and parts.
  */
 import { createServer, Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import t, { type Test } from 'tap';
 import {
   alternativeNick,
   CONNECT_TIMEOUT_MS,
   ECHO_TIMEOUT_MS,
+  IrcBackend,
   MAX_BYTES_IN_FLIGHT,
   MAX_LINES_IN_FLIGHT,
   NICK_REGAIN_INTERVAL_MS,
   QUIT_TIMEOUT_MS,
+  REGISTRATION_TIMEOUT_MS,
   REJOIN_DELAY_MS,
   WHOIS_TIMEOUT_MS,
 } from '../../src/chat/irc/backend.js';
 import { textBudget } from '../../src/chat/irc/render.js';
 import { DEFAULT_RETRY_MS } from '../../src/chat/outbox.js';
-import type { IrcConfig } from '../../src/config/index.js';
+import { SLOW_DOWN_WINDOW_MS } from '../../src/commands/budget.js';
+import { parseConfig, type IrcConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/log.js';
+import { Relay } from '../../src/relay.js';
 import { backendUnderTest, eventually, notice, testIrcConfig } from '../harness/irc-client.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+
+// For the memory test: a heap measured after a full collection, not whenever V8 last ran one.
+setFlagsFromString('--expose-gc');
+// The 50,000-sender test takes about half a minute on an idle machine: more than the suite's
+// per-file default when the cores are shared.
+t.setTimeout(600_000);
 
 interface ScriptOptions {
   /** IRCv3 capabilities to offer and acknowledge. */
@@ -28,6 +41,8 @@ interface ScriptOptions {
   silent?: boolean;
   /** Keep the connection open after QUIT. */
   ignoreQuit?: boolean;
+  /** Answer every WHOIS: nobody logged in. */
+  answerWhois?: boolean;
 }
 
 interface ScriptedServer {
@@ -73,6 +88,7 @@ async function scriptedServer(t: Test, options: ScriptOptions = {}): Promise<Scr
         else if (line === 'CAP END') reply(`:irc.fake 001 ${nick} :Welcome`);
         else if (command === 'JOIN') reply(`:${nick}!relay@fake JOIN ${argument}`);
         else if (command === 'QUIT' && !options.ignoreQuit) socket.end();
+        else if (command === 'WHOIS' && options.answerWhois) reply(`:irc.fake 318 ${nick} ${argument} :End of /WHOIS list.`);
       }
     });
   });
@@ -338,6 +354,22 @@ t.test('close() cuts off a server that ignores QUIT; connect() and close() twice
   t.same(clock.pendingDelays(), [], 'no timers left');
 });
 
+t.test('a server that accepts and never welcomes us: the first attempt fails after a while and is retried', async (t) => {
+  const server = await scriptedServer(t, { silent: true });
+  const { backend, clock, logged } = setup(t, server);
+  const connected = backend.connect();
+  await server.waitFor(/^NICK relay$/);
+  clock.advance(CONNECT_TIMEOUT_MS);
+  t.same(clock.pendingDelays(), [REGISTRATION_TIMEOUT_MS - CONNECT_TIMEOUT_MS], 'connected over TCP: only the welcome is awaited');
+  clock.advance(REGISTRATION_TIMEOUT_MS - CONNECT_TIMEOUT_MS);
+  await connected;
+  await logged(new RegExp(`ERROR the IRC server did not welcome us; disconnecting .*waitedMs=${REGISTRATION_TIMEOUT_MS}`));
+  await eventually(() => clock.pendingDelays().length === 1, 'the reconnect');
+  t.same(clock.pendingDelays(), [1_000], 'a reconnect is scheduled');
+  clock.advance(1_000);
+  await eventually(() => server.connections() === 2, 'the second attempt');
+});
+
 t.test('a TLS handshake that never completes fails after a while and is retried', async (t) => {
   const server = await scriptedServer(t, { silent: true });
   const { backend, clock, logged } = setup(t, server, { tls: true });
@@ -379,4 +411,131 @@ t.test('a connection lost while identifying senders leaves them unidentified', a
     ],
   );
   t.notOk(server.received.includes('WHOIS eve'), 'no WHOIS on a closed connection');
+});
+
+t.test('WHOIS: one per nick at a time, side by side for different nicks, kept while account-notify keeps it right', async (t) => {
+  const server = await scriptedServer(t, { caps: ['account-notify'] });
+  const { backend, clock, incoming } = setup(t, server);
+  await backend.connect();
+  server.send(':irc.fake 353 relay = #ops :relay alice @op');
+  server.send(':irc.fake 366 relay #ops :End of /NAMES list.');
+  const whoisAnswer = (nick: string, account?: string) => {
+    server.send(`:irc.fake 311 relay ${nick} ${nick} fake * :${nick}`);
+    if (account !== undefined) server.send(`:irc.fake 330 relay ${nick} ${account} :is logged in as`);
+    server.send(`:irc.fake 318 relay ${nick} :End of /WHOIS list.`);
+  };
+  const whoisCount = (nick: string) => server.received.filter((line) => line === `WHOIS ${nick}`).length;
+  /** What the relay learns of the sender of the next line: the identity it came with, or what identify() finds. */
+  const identityOfNext = async (line: string, answer?: () => void) => {
+    const before = incoming.length;
+    server.send(line);
+    await eventually(() => incoming.length > before, `the line ${line}`);
+    const { sender } = incoming[before];
+    if (sender.identify === undefined) return sender.identity;
+    const found = sender.identify();
+    answer?.();
+    return found;
+  };
+
+  // A slow WHOIS for eve holds nobody else up; two lines from dave wait for one WHOIS.
+  server.send(':eve!e@fake PRIVMSG #ops :!status web01');
+  server.send(':dave!d@fake PRIVMSG relay :status web01');
+  server.send(':dave!d@fake PRIVMSG relay :status db01');
+  await eventually(() => incoming.length === 3, 'the three lines');
+  const eve = incoming[0].sender.identify!();
+  const dave = [incoming[1].sender.identify!(), incoming[2].sender.identify!()];
+  await server.waitFor(/^WHOIS dave$/);
+  t.equal(whoisCount('eve'), 1, 'both asked at once');
+  whoisAnswer('dave', 'dave');
+  t.same(await Promise.all(dave), ['irc:dave', 'irc:dave'], "dave's answer comes while eve's WHOIS is still unanswered");
+  t.equal(whoisCount('dave'), 1, 'one WHOIS for both his lines');
+  clock.advance(WHOIS_TIMEOUT_MS);
+  t.equal(await eve, undefined);
+  t.equal(WHOIS_TIMEOUT_MS, 5_000, 'a short wait');
+  t.equal(await identityOfNext(':dave!d@fake PRIVMSG relay :status web01', () => whoisAnswer('dave', 'dave')), 'irc:dave');
+  t.equal(whoisCount('dave'), 2, 'dave shares no channel with the relay: nobody would tell it his account changed, so it asks again');
+
+  // alice is in #ops: her account is kept until the server says it changed.
+  t.equal(await identityOfNext(':alice!a@fake PRIVMSG #ops :!status', () => whoisAnswer('alice', 'alice')), 'irc:alice');
+  t.equal(await identityOfNext(':alice!a@fake PRIVMSG #ops :!ack web01 mine'), 'irc:alice', 'known without asking');
+  t.equal(whoisCount('alice'), 1);
+  server.send(':alice!a@fake ACCOUNT *');
+  t.equal(await identityOfNext(':alice!a@fake PRIVMSG #ops :!ack web01 mine'), undefined, 'logged out (account-notify): no identity, no WHOIS');
+  server.send(':alice!a@fake ACCOUNT alice');
+  t.equal(await identityOfNext(':alice!a@fake PRIVMSG #ops :!ack web01 mine'), 'irc:alice', 'logged in again');
+  server.send(':alice!a@fake NICK alice_away');
+  t.equal(await identityOfNext(':alice_away!a@fake PRIVMSG #ops :!status'), 'irc:alice', 'her account goes with her new nick');
+  server.send(':mallory!m@fake NICK alice');
+  t.equal(await identityOfNext(':alice!m@fake PRIVMSG relay :ack web01 mine', () => whoisAnswer('alice')), undefined, 'the nick she left is asked about anew');
+  t.equal(whoisCount('alice'), 2);
+  server.send(':alice_away!a@fake QUIT :bye');
+  server.send(':alice_away!x@fake JOIN #ops');
+  t.equal(await identityOfNext(':alice_away!x@fake PRIVMSG #ops :!status', () => whoisAnswer('alice_away')), undefined, 'after a QUIT, whoever has the nick is asked about');
+  t.equal(whoisCount('alice_away'), 1);
+});
+
+t.test('50,000 distinct senders once each: memory and /metrics come back to where they were', async (t) => {
+  const server = await scriptedServer(t, { answerWhois: true });
+  const clock = new FakeClock();
+  // Quiet: a logger that kept lines would be what grows.
+  const logger = createLogger({ level: 'error', write: () => {} });
+  const backend = new IrcBackend(testIrcConfig(server.port, { rate: { burst: 1_000, perSecond: 100_000 }, queueSize: 1_000 }), { logger, clock, random: () => 0 });
+  const { config } = parseConfig(
+    `icinga:\n  url: https://127.0.0.1:1\n  username: relay\n  password: secret\nchat:\n  irc:\n    server: 127.0.0.1\n    port: ${server.port}\n    tls: false\n    channels: ['#ops']\n`,
+    { env: {} },
+  );
+  const relay = new Relay(config, { logger, clock, random: () => 0.5, backends: [backend] });
+  t.teardown(() => relay.stop());
+  await relay.start();
+  const gc = runInNewContext('gc') as () => void;
+  let senders = 0;
+  /** `count` new senders (nick, user and host of their own) write to the relay once each, in the channel or directly; resolves once all are answered. */
+  const strangers = async (count: number) => {
+    for (let done = 0; done < count; done += 1_000) {
+      const lines = [];
+      for (let index = 0; index < Math.min(1_000, count - done); index++, senders++) {
+        const id = senders;
+        lines.push(id % 2 === 0 ? `:s${id}!u${id}@h${id}.example PRIVMSG #ops :!whoami` : `:s${id}!u${id}@h${id}.example PRIVMSG relay :whoami`);
+      }
+      server.send(lines.join('\r\n'));
+      const whoisCount = () => server.received.filter((line) => line.startsWith('WHOIS ')).length;
+      await eventually(() => whoisCount() === lines.length, () => `WHOIS for all ${lines.length} senders, got ${whoisCount()}; last lines: ${server.received.slice(-3).join(' | ')}`);
+      // Replies leave through the outbox, paced on the test's clock.
+      for (let step = 0; backend.queueDepth > 0; step++) {
+        if (step > 1_000) throw new Error(`replies still queued: ${backend.queueDepth}`);
+        clock.advance(10);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      server.received.length = 0;
+    }
+  };
+  /** Once every budget has filled up again and one more sender came (budgets are tidied as senders come). */
+  const settled = async () => {
+    clock.advance(SLOW_DOWN_WINDOW_MS + 60_000);
+    await strangers(1);
+    // Several full collections, with turns of the event loop between them: one leaves garbage that finalizers free.
+    for (let round = 0; round < 4; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      gc();
+    }
+    return { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed, metrics: await relay.metrics.registry.metrics() };
+  };
+  const MB = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+  await strangers(2_000);
+  const before = await settled();
+  let peakRss = 0;
+  for (let round = 0; round < 50; round++) {
+    await strangers(1_000);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }
+  const after = await settled();
+  t.comment(
+    `50,000 senders: RSS ${MB(before.rss)} MB before, ${MB(peakRss)} MB at most during, ${MB(after.rss)} MB after; ` +
+      `heap after gc ${MB(before.heap)} -> ${MB(after.heap)} MB; /metrics ${before.metrics.length} -> ${after.metrics.length} bytes`,
+  );
+  t.ok(after.heap - before.heap < 3 * 2 ** 20, `the heap after gc is back within 3 MB (${MB(after.heap - before.heap)} MB more)`);
+  t.ok(after.metrics.length - before.metrics.length < 1_024, `/metrics is back within 1 KiB (${after.metrics.length - before.metrics.length} bytes more: counts have more digits)`);
+  t.notMatch(after.metrics, /s\d+|u\d+@|h\d+\.example/, 'no sender in any label');
+  t.ok(relay.commands.sendersTracked <= 2, `no budgets left but the last senders' (${relay.commands.sendersTracked})`);
 });

@@ -25,7 +25,7 @@ t.test('one mrkdwn section: severity emoji, the object in bold, a plain text fal
   const rendered = renderSlackMessage(message({}));
   t.same(rendered, {
     text: 'CRITICAL web01!http: HTTP CRITICAL - connection refused',
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':red_circle: CRITICAL *web01!http*: HTTP CRITICAL - connection refused' } }],
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: ':red_circle: CRITICAL *web01!http*: HTTP CRITICAL - connection refused', verbatim: true } }],
   });
   t.equal(mrkdwn(renderSlackMessage(message({ severity: 'ok', service: undefined, text: 'UP web01: PING OK' }))), ':large_green_circle: UP *web01*: PING OK');
 });
@@ -48,6 +48,7 @@ t.test('event text cannot mention, link or format through & < >', async (t) => {
   t.equal(mrkdwn(rendered), `:red_circle: CRITICAL *web01!http*: ${escaped}`);
   t.equal(rendered.text, `CRITICAL web01!http: ${escaped}`, 'the fallback is escaped too: notifications parse it');
   t.notMatch(mrkdwn(rendered) + rendered.text, /<|>/, 'no markup opens anywhere');
+  t.equal(rendered.blocks[0].text.verbatim, true, 'and bare @here, #channel or URLs are not parsed into mentions or links');
 });
 
 t.test('the object is bolded where it stands as a word, escaped like the rest', async (t) => {

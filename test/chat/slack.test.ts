@@ -92,7 +92,7 @@ async function driveUntil(clock: FakeClock, done: () => boolean, what: string): 
   }
 }
 
-t.test('a real Icinga2 event reaches the Slack channel, rendered, posted with the bot token', async (t) => {
+t.test('a real Icinga2 event reaches the Slack channel, rendered, posted with the bot token; its plugin output mentions and links nobody', async (t) => {
   const icinga = await startIcinga2();
   t.teardown(() => icinga.destroy());
   const fake = await SlackFake.start();
@@ -123,13 +123,18 @@ t.test('a real Icinga2 event reaches the Slack channel, rendered, posted with th
   // An event Icinga2 emits before the stream is subscribed is not delivered at all.
   await fake.waitFor(() => logged(logger, /event stream connected/), 'the event stream', 15_000);
 
-  await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection refused');
+  // Plugin output is anyone's text who can make a check print it: it must not page the channel.
+  await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection refused <!channel> @here <@U123> <#C1>');
   const isTheEvent = (post: PostedMessage) => /^#\d+ CRITICAL web01!http/.test(post.text ?? '');
   await fake.waitFor(() => fake.posted.some(isTheEvent), 'the event in Slack', EVENT_WAIT_MS);
   const post = fake.posted.find(isTheEvent)!;
   t.equal(post.channel, 'C0OPS', '#ops was resolved to its ID');
-  t.match(post.text, /^#\d+ CRITICAL web01!http: HTTP CRITICAL - connection refused/);
-  t.match(post.blocks, [{ type: 'section', text: { type: 'mrkdwn', text: /^:red_circle: #\d+ CRITICAL \*web01!http\*: HTTP CRITICAL - connection refused/ } }]);
+  const escaped = 'connection refused &lt;!channel&gt; @here &lt;@U123&gt; &lt;#C1&gt;';
+  t.match(post.text, new RegExp(`^#\\d+ CRITICAL web01!http: HTTP CRITICAL - ${escaped}`));
+  t.match(post.blocks, [{ type: 'section', text: { type: 'mrkdwn', text: new RegExp(`^:red_circle: #\\d+ CRITICAL \\*web01!http\\*: HTTP CRITICAL - ${escaped}`), verbatim: true } }]);
+  t.notMatch(JSON.stringify(post.blocks) + post.text, /<[!@#]/, 'no mention or channel link opens');
+  t.equal(post.params.parse, 'none', 'the fallback text is not parsed for @here or #channel');
+  t.equal(post.params.link_names, 'false');
   t.same(
     fake.callsOf('chat.postMessage').map((call) => call.token),
     fake.callsOf('chat.postMessage').map(() => FAKE_BOT_TOKEN),

@@ -43,6 +43,8 @@ function relayConfig(server: ProsodyInstance, overrides: Partial<XmppConfig> = {
     allowPlaintext: server.ca === undefined,
     nick: NICK,
     rooms: [{ jid: OPS }],
+    membersOnly: false,
+    members: [],
     rate: { burst: 100, perSecond: 100 },
     queueSize: 100,
     reconnect: { minMs: 100, maxMs: 500 },
@@ -298,8 +300,37 @@ t.test('a room locked on creation is configured non-anonymous and persistent, an
   t.ok(features?.includes('muc_nonanonymous'), 'non-anonymous');
   t.ok(features?.includes('muc_persistent'), 'persistent');
   t.notOk(features?.includes('muc_passwordprotected'), 'no password was set');
+  t.ok(features?.includes('muc_hidden'), 'not public');
+  t.ok(features?.includes('muc_open'), 'open to all without members_only');
+  const directory = await alice.iq.get(xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' }), MUC_DOMAIN);
+  t.notOk(directory?.getChildren('item').some((item) => item.attrs.jid === OPS), 'not in the room directory');
   await backend.send(`xmpp:${OPS}`, message('CRITICAL web01!http: connection refused'));
   await alice.waitForMessages((m) => fromRelay(OPS)(m) && m.text === 'CRITICAL web01!http: connection refused', 1, WAIT_MS);
+});
+
+t.test('members_only: a room the relay creates admits the members from access.users, nobody else', async (t) => {
+  const server = await prosody(t, { accounts: ['relay', 'alice', 'mallory'] });
+  const { backend, logged } = relayBackend(t, relayConfig(server, { membersOnly: true, members: [server.accounts.alice.jid] }));
+  await backend.connect();
+  t.equal(logged(/made members of the room .*members=alice@localhost/).length, 1);
+  const alice = await watcher(t, server, server.accounts.alice);
+  await alice.join(OPS, 'alice');
+  const info = await alice.iq.get(xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }), OPS);
+  const features = info?.getChildren('feature').map((feature) => feature.attrs.var);
+  t.ok(features?.includes('muc_membersonly'), 'members-only');
+  t.ok(features?.includes('muc_hidden'), 'not public');
+  const mallory = await watcher(t, server, server.accounts.mallory);
+  await t.rejects(mallory.join(OPS, 'mallory'), /registration-required/, 'a stranger cannot enter');
+  await backend.send(`xmpp:${OPS}`, message('CRITICAL web01!http: members only'));
+  await alice.waitForMessages((m) => fromRelay(OPS)(m) && m.text === 'CRITICAL web01!http: members only', 1, WAIT_MS);
+  t.notOk(mallory.messages.some((m) => m.text.includes('members only')));
+
+  // The relay joins again (a restart): alice is a member already, nothing to change.
+  await backend.close();
+  const again = relayBackend(t, relayConfig(server, { membersOnly: true, members: [server.accounts.alice.jid] }));
+  await again.backend.connect();
+  t.equal(again.logged(/created and configured room/).length, 0, 'the room persisted');
+  t.equal(again.logged(/made members of the room|cannot set the members/).length, 0);
 });
 
 t.test('a taken nick gets an alternative; a room where all are taken is retried until one is free', async (t) => {

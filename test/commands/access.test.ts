@@ -84,9 +84,12 @@ t.test('permitted lists what the sender may run here, in registry order', async 
   t.same(access.permitted(unidentified, 'irc:#ops').map((c) => c.name), ['status', 'problems', 'mutes', 'help', 'whoami']);
 });
 
-t.test('authors: the configured name, or "<name> (via <backend>)"', async (t) => {
+t.test('authors: the configured name, or "<verified identity> (via <backend>)", never the nick', async (t) => {
   t.equal(access.author(alice, 'irc'), 'Alice Example');
-  t.equal(access.author(bob, 'xmpp'), 'Bob (via xmpp)');
-  t.equal(access.author({ identity: 'slack:U0123', displayName: 'Dave\nWith "quotes"' }, 'slack'), 'Dave / With "quotes" (via slack)', 'one line');
-  t.equal(access.author({ identity: 'slack:U0123', displayName: '' }, 'slack'), 'slack:U0123 (via slack)');
+  t.equal(access.author({ ...alice, displayName: 'bob' }, 'irc'), 'Alice Example', 'whatever nick alice has');
+  t.equal(access.author(bob, 'xmpp'), 'bob@example.org (via xmpp)', 'the bare JID, not the room nick Bob');
+  t.equal(access.author({ ...bob, displayName: 'alice' }, 'xmpp'), 'bob@example.org (via xmpp)', 'bob cannot act as alice by taking her nick');
+  t.equal(access.author(dave, 'irc'), 'dave (via irc)', 'the services account');
+  t.equal(access.author({ identity: 'slack:U0123', displayName: 'Dave\nWith "quotes"' }, 'slack'), 'U0123 (via slack)', 'the user ID');
+  t.equal(access.author({ identity: 'console', displayName: 'root' }, 'console'), 'root (via console)', 'the console: the local login');
 });

@@ -1,5 +1,5 @@
 /** The one path every command takes, with a fake Icinga2 side: replies, refusals, rate limit, audit. */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { CommandRegistry, type Command } from '../../src/commands/index.js';
@@ -173,12 +173,58 @@ t.test('an audit file that cannot be opened or written is logged; commands keep 
   missing.audit.open();
   t.equal((await missing.say(chat('!help', 'irc:alice'))).length, 1);
   t.equal((await missing.say(chat('!whoami', 'irc:alice'))).length, 1);
-  t.match(missing.logger.lines.join('\n'), /ERROR cannot open the audit file; commands are audited in the log only file=.*audit.jsonl error="ENOENT/);
+  t.match(missing.logger.lines.join('\n'), /ERROR cannot open the audit file; commands are audited in the log only until it can be file=.*audit.jsonl error="ENOENT/);
   t.equal(missing.logger.lines.filter((line) => line.includes('cannot open')).length, 1, 'reported once');
 
   const full = dispatcherWithFakes({ auditFile: '/dev/full' });
   t.equal((await full.say(chat('!help', 'irc:alice'))).length, 1);
-  t.match(full.logger.lines.join('\n'), /ERROR cannot write to the audit file file=\/dev\/full error="ENOSPC/);
+  t.match(full.logger.lines.join('\n'), /ERROR cannot write to the audit file; commands are audited in the log only until it can be written file=\/dev\/full error="ENOSPC/);
   full.audit.close();
   full.audit.close();
+});
+
+/** The audit file's entries, as the commands they record. */
+const auditedCommands = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line).command) : []);
+
+t.test('the audit file does not stay broken: after a failed write or open, the next command opens it anew', async (t) => {
+  const dir = t.testdir({});
+  const file = join(dir, 'audit.jsonl');
+  // The disk is full: the path leads to /dev/full, where every write fails with ENOSPC.
+  symlinkSync('/dev/full', file);
+  const { say, audit, logger } = dispatcherWithFakes({ auditFile: file });
+  audit.open();
+  await say(chat('!help', 'irc:alice'));
+  await say(chat('!whoami', 'irc:alice'));
+  t.equal(logger.lines.filter((line) => line.includes('cannot write to the audit file')).length, 1, 'reported once, not per command');
+  // Space again: a file of its own at that path.
+  rmSync(file);
+  await say(chat('!help ack', 'irc:alice'));
+  t.same(auditedCommands(file), ['help ack'], 'the first command after it got space again is written');
+  t.match(logger.lines.at(-1), /the audit file works again/);
+
+  const missingDir = join(dir, 'later');
+  const late = dispatcherWithFakes({ auditFile: join(missingDir, 'audit.jsonl') });
+  late.audit.open();
+  await late.say(chat('!help', 'irc:alice'));
+  mkdirSync(missingDir);
+  await late.say(chat('!whoami', 'irc:alice'));
+  t.same(auditedCommands(join(missingDir, 'audit.jsonl')), ['whoami'], 'a directory made after start-up is used');
+  late.audit.close();
+  audit.close();
+});
+
+t.test('reopen() (SIGHUP) starts a new file after logrotate moved the old one away', async (t) => {
+  const dir = t.testdir({});
+  const file = join(dir, 'audit.jsonl');
+  const { say, audit } = dispatcherWithFakes({ auditFile: file });
+  audit.open();
+  await say(chat('!help', 'irc:alice'));
+  renameSync(file, `${file}.1`);
+  await say(chat('!whoami', 'irc:alice'));
+  t.same(auditedCommands(`${file}.1`), ['help', 'whoami'], 'until reopened, the moved file is written (logrotate then signals)');
+  audit.reopen();
+  await say(chat('!help ack', 'irc:alice'));
+  t.same(auditedCommands(file), ['help ack']);
+  t.same(auditedCommands(`${file}.1`), ['help', 'whoami']);
+  audit.close();
 });

@@ -11,8 +11,9 @@ export interface WatchedProcess {
   exited: Promise<number | null>;
 }
 
-export function watchProcess(command: string, args: string[], env: NodeJS.ProcessEnv): WatchedProcess {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** With `stdin: 'pipe'` the test writes to child.stdin; otherwise the child's stdin is /dev/null. */
+export function watchProcess(command: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: 'pipe' | 'ignore' } = {}): WatchedProcess {
+  const child = spawn(command, args, { env, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
   const lines = { stdout: [] as string[], stderr: [] as string[] };
   const waiters: { stream: 'stdout' | 'stderr'; pattern: RegExp; resolve: (line: string) => void }[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {

@@ -7,22 +7,12 @@ import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import t from 'tap';
 import { patternMatcher } from '../../src/glob.js';
-import { checkable, closestMatch, IcingaActions, targetParameters } from '../../src/icinga/actions.js';
+import { checkable, IcingaActions, targetParameters } from '../../src/icinga/actions.js';
 import { IcingaConnection } from '../../src/icinga/connection.js';
 import { freePort, startIcinga2, type PasswordUser } from '../harness/icinga2.js';
 
 const http = checkable('web01', 'http');
 const now = () => Date.now() / 1000;
-
-t.test('close matches: a third of the letters wrong at most, case ignored', async (t) => {
-  const hosts = ['web01', 'web02', 'db01', 'routeur-äöü'];
-  t.equal(closestMatch('web0', hosts), 'web01', 'ties go to the first in order');
-  t.equal(closestMatch('WEB02', hosts), 'web02');
-  t.equal(closestMatch('routeur-aou', hosts), 'routeur-äöü');
-  t.equal(closestMatch('htp', ['http', 'disk', 'load']), 'http');
-  t.equal(closestMatch('mail', hosts), undefined);
-  t.equal(closestMatch('x', []), undefined);
-});
 
 t.test('patterns: * and ? globs, case ignored, a plain word matches inside names', async (t) => {
   const names = ['web01', 'web01!http', 'web02!disk', 'db01!disk', 'routeur-äöü!load'];

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ObjectCache } from '../../src/icinga/object-cache.js';
+import { MAX_REREADS, ObjectCache } from '../../src/icinga/object-cache.js';
 import type { ApiResponse } from '../../src/icinga/connection.js';
 import { memoryLogger } from '../../src/log.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -103,5 +103,44 @@ t.test('changes during a load win over its older answer; a slow re-read never ov
   cache.handleEvent({ type: 'ObjectDeleted', object_type: 'Host', object_name: 'db01' });
   await settle();
   t.equal(cache.lookup('db01'), undefined, 'the re-read answered after the delete and was dropped');
+  cache.stop();
+});
+
+t.test(`re-reads are coalesced per object and at most ${MAX_REREADS} run at once; nothing stays behind`, async (t) => {
+  const held: { body: Record<string, unknown>; answer: () => void }[] = [];
+  const { cache, requests } = cacheWith(
+    (_path, body) =>
+      new Promise<ApiResponse>((resolve) => {
+        const name = String(body.host);
+        held.push({ body, answer: () => resolve(ok([{ attrs: { name, groups: [], vars: { read: requests.length } } }])) });
+      }),
+  );
+  const modified = (name: string) => cache.handleEvent({ type: 'ObjectModified', object_type: 'Host', object_name: name });
+  for (let round = 0; round < 50; round++) modified('web01');
+  t.equal(held.length, 1, '50 events about one object while its re-read runs: one request');
+  t.equal(cache.pendingRereads, 2, 'and one more waiting for it to end');
+  for (let index = 0; index < 100; index++) modified(`host${index}`);
+  t.equal(held.length, MAX_REREADS, 'a burst about many objects: at most the cap under way');
+  // Answer everything as it comes, oldest first.
+  while (held.length > 0) {
+    held.shift()!.answer();
+    await settle();
+    t.ok(held.length <= MAX_REREADS, 'never more than the cap');
+  }
+  t.equal(requests.length, 2 + 100, 'web01 twice (the events during the first re-read made one more), each other host once');
+  t.ok(cache.lookup('web01') && cache.lookup('host99'));
+  t.equal(cache.pendingRereads, 0, 'nothing is kept about objects once their re-read is applied');
+  modified('gone01');
+  modified('gone02');
+  cache.handleEvent({ type: 'ObjectDeleted', object_type: 'Host', object_name: 'gone02' });
+  cache.handleEvent({ type: 'ObjectDeleted', object_type: 'Host', object_name: 'gone01' });
+  t.equal(cache.pendingRereads, 2, 'deleted while read: the reads still run');
+  while (held.length > 0) {
+    held.shift()!.answer();
+    await settle();
+  }
+  t.equal(cache.lookup('gone01'), undefined, 'and are dropped');
+  t.equal(cache.lookup('gone02'), undefined);
+  t.equal(cache.pendingRereads, 0);
   cache.stop();
 });

@@ -53,8 +53,16 @@ export const NICK_REGAIN_INTERVAL_MS = 60_000;
 export const NICKSERV_LOGIN_TIMEOUT_MS = 10_000;
 /** A TCP (and TLS) connect still not done after this has failed. */
 export const CONNECT_TIMEOUT_MS = 30_000;
-/** A WHOIS (identifying a sender without account-tag) unanswered after this leaves the sender unidentified. */
-export const WHOIS_TIMEOUT_MS = 10_000;
+/**
+ * A connection the server has not welcomed (001) this long after it began has failed: a server
+ * that accepts and never answers would otherwise hold connect(), and with it the relay's start.
+ */
+export const REGISTRATION_TIMEOUT_MS = 2 * CONNECT_TIMEOUT_MS;
+/**
+ * A WHOIS (identifying a sender without account-tag) unanswered after this leaves the sender
+ * unidentified: servers answer in milliseconds, and a command waits for it.
+ */
+export const WHOIS_TIMEOUT_MS = 5_000;
 /**
  * With echo-message, the wait for the echo of a line. Flood control holds our lines back about
  * a second each, and at most MAX_LINES_IN_FLIGHT are waiting, so this only runs out when the
@@ -225,10 +233,19 @@ export class IrcBackend implements ChatBackend {
   private reconnectTimer: TimerHandle | undefined;
   private nickTimer: TimerHandle | undefined;
   private loginTimer: TimerHandle | undefined;
+  private registrationTimer: TimerHandle | undefined;
   /** Lines sent and not yet echoed back, oldest first: the server answers lines in the order it got them. */
   private readonly pendingLines: PendingLine[] = [];
-  /** Accounts (false: none) of people in our channels, by lower-case nick, from extended-join and account-notify. */
+  /**
+   * Accounts (false: none) of people in our channels, by lower-case nick, from extended-join,
+   * account-notify and WHOIS: only while the server tells us when they change (account-notify,
+   * NICK, QUIT, PART), so never for someone who shares no channel with us.
+   */
   private readonly accounts = new Map<string, string | false>();
+  /** The configured channels each person we share one with is in, by lower-case nick (NAMES, JOIN, PART, KICK, QUIT, NICK). */
+  private readonly members = new Map<string, Set<string>>();
+  /** WHOIS lookups under way, by lower-case nick: one per nick, however many of its lines wait for it. */
+  private readonly whoisUnderWay = new Map<string, Promise<string | undefined>>();
   /** When we joined each configured channel, by the server's clock where it tells: older lines there are history. */
   private readonly joinedAt = new Map<string, number>();
   /** When this connection was welcomed, less REPLAY_SKEW_MS: older direct messages are history (a bouncer's playback). */
@@ -329,6 +346,11 @@ export class IrcBackend implements ChatBackend {
       version: 'icinga-relay',
       transport: socketTransport({ ca, clock: this.clock }),
     });
+    this.registrationTimer = this.clock.setTimeout(() => {
+      this.registrationTimer = undefined;
+      this.logger.error('the IRC server did not welcome us; disconnecting', { host, port, waitedMs: REGISTRATION_TIMEOUT_MS });
+      this.client.connection.end(undefined, true);
+    }, REGISTRATION_TIMEOUT_MS);
   }
 
   private listen(): void {
@@ -341,14 +363,23 @@ export class IrcBackend implements ChatBackend {
     client.on('loggedin', (event) => this.onLoggedIn(event.account));
     client.on('join', (event) => {
       if (this.isSelf(event.nick)) this.onJoined(event.channel, event.time);
-      else if (event.account !== undefined && this.tracksAccounts()) this.accounts.set(client.caseLower(event.nick), event.account);
+      else {
+        this.addMember(event.nick, event.channel);
+        if (event.account !== undefined && this.tracksAccounts()) this.accounts.set(client.caseLower(event.nick), event.account);
+      }
+    });
+    client.on('userlist', (event) => {
+      for (const user of event.users) if (!this.isSelf(user.nick)) this.addMember(user.nick, event.channel);
     });
     client.on('part', (event) => this.onLeft(event.nick, event.channel, `parted (${event.message})`));
     client.on('kick', (event) => this.onLeft(event.kicked, event.channel, `kicked by ${event.nick} (${event.message})`));
-    client.on('quit', (event) => this.accounts.delete(client.caseLower(event.nick)));
+    client.on('quit', (event) => {
+      this.accounts.delete(client.caseLower(event.nick));
+      this.members.delete(client.caseLower(event.nick));
+    });
     client.on('nick', (event) => this.onNick(event.nick, event.new_nick));
     client.on('account', (event) => {
-      if (this.tracksAccounts()) this.accounts.set(client.caseLower(event.nick), event.account);
+      if (this.keepsAccountOf(event.nick)) this.accounts.set(client.caseLower(event.nick), event.account);
     });
     client.on('privmsg', (event) => this.onPrivmsg(event));
     client.use((_client, rawMiddleware) =>
@@ -369,12 +400,28 @@ export class IrcBackend implements ChatBackend {
     return this.config.channels.find((channel) => this.client.caseCompare(channel.name, name));
   }
 
+  private addMember(nick: string, name: string): void {
+    const channel = this.configuredChannel(name);
+    if (!channel) return;
+    const key = this.client.caseLower(nick);
+    const channels = this.members.get(key) ?? new Set<string>();
+    channels.add(channel.name);
+    this.members.set(key, channels);
+  }
+
+  /** Whether the server tells us when `nick`'s account changes: account-notify, for someone in one of our channels. */
+  private keepsAccountOf(nick: string): boolean {
+    return this.client.network.cap.isEnabled('account-notify') && this.members.has(this.client.caseLower(nick));
+  }
+
   /** Whether extended-join and account-notify keep `accounts` right for everyone in our channels. */
   private tracksAccounts(): boolean {
     return this.client.network.cap.isEnabled('extended-join') && this.client.network.cap.isEnabled('account-notify');
   }
 
   private onRegistered(nick: string): void {
+    this.clock.clearTimeout(this.registrationTimer);
+    this.registrationTimer = undefined;
     this.registered = true;
     this.registeredAt = this.clock.now() - REPLAY_SKEW_MS;
     this.nick = nick;
@@ -417,9 +464,15 @@ export class IrcBackend implements ChatBackend {
 
   private onNick(from: string, to: string): void {
     if (!this.isSelf(from)) {
-      const account = this.accounts.get(this.client.caseLower(from));
-      this.accounts.delete(this.client.caseLower(from));
-      if (account !== undefined) this.accounts.set(this.client.caseLower(to), account);
+      // The same connection, so the same account, under the new nick; the old nick is free for anyone.
+      const [before, after] = [this.client.caseLower(from), this.client.caseLower(to)];
+      const account = this.accounts.get(before);
+      const channels = this.members.get(before);
+      this.accounts.delete(before);
+      this.members.delete(before);
+      this.accounts.delete(after);
+      if (channels !== undefined) this.members.set(after, channels);
+      if (account !== undefined) this.accounts.set(after, account);
       return;
     }
     this.nick = to;
@@ -466,7 +519,11 @@ export class IrcBackend implements ChatBackend {
 
   private onLeft(nick: string, name: string, how: string): void {
     if (!this.isSelf(nick)) {
-      this.accounts.delete(this.client.caseLower(nick));
+      const key = this.client.caseLower(nick);
+      this.accounts.delete(key);
+      const channels = this.members.get(key);
+      channels?.delete(this.configuredChannel(name)?.name ?? '');
+      if (channels?.size === 0) this.members.delete(key);
       return;
     }
     const channel = this.configuredChannel(name);
@@ -474,6 +531,7 @@ export class IrcBackend implements ChatBackend {
     this.joined.delete(channel.name);
     // Who is still with us elsewhere is unknown now; WHOIS answers until they join again.
     this.accounts.clear();
+    this.members.clear();
     for (const pending of this.pendingLines.filter((line) => this.client.caseCompare(line.target, channel.name))) {
       pending.settle(new Error(`no longer in ${channel.name}`));
     }
@@ -534,11 +592,14 @@ export class IrcBackend implements ChatBackend {
     this.registered = false;
     this.joined.clear();
     this.accounts.clear();
+    this.members.clear();
     this.updateReadiness();
     this.clock.clearTimeout(this.nickTimer);
     this.nickTimer = undefined;
     this.clock.clearTimeout(this.loginTimer);
     this.loginTimer = undefined;
+    this.clock.clearTimeout(this.registrationTimer);
+    this.registrationTimer = undefined;
     for (const rejoin of this.rejoins.values()) {
       this.clock.clearTimeout(rejoin.timer);
       rejoin.timer = undefined;
@@ -653,7 +714,7 @@ export class IrcBackend implements ChatBackend {
         // A nick is free to change; user@host only with a new connection, which the server paces.
         rateKey: `irc:${event.ident ?? ''}@${event.hostname ?? ''}`,
         // A WHOIS only for a line the relay acts on, and only once its sender's budget was charged.
-        ...(known === undefined && { identify: async () => this.whoisAccount(event.nick).then((account) => (account === undefined ? undefined : `irc:${account}`)) }),
+        ...(known === undefined && { identify: async () => this.identify(event.nick).then((account) => (account === undefined ? undefined : `irc:${account}`)) }),
       },
     };
     try {
@@ -675,6 +736,22 @@ export class IrcBackend implements ChatBackend {
     return since !== undefined && event.time < since;
   }
 
+  /**
+   * The account of `nick`: as known since the line came (an earlier WHOIS, account-notify), or
+   * from a WHOIS, one per nick at a time; lookups for different nicks run side by side.
+   */
+  private identify(nick: string): Promise<string | undefined> {
+    const key = this.client.caseLower(nick);
+    const known = this.accounts.get(key);
+    if (known !== undefined) return Promise.resolve(known || undefined);
+    let lookup = this.whoisUnderWay.get(key);
+    if (lookup === undefined) {
+      lookup = this.whoisAccount(nick).finally(() => this.whoisUnderWay.delete(key));
+      this.whoisUnderWay.set(key, lookup);
+    }
+    return lookup;
+  }
+
   private whoisAccount(nick: string): Promise<string | undefined> {
     if (!this.registered) return Promise.resolve(undefined);
     return new Promise((resolve) => {
@@ -685,7 +762,10 @@ export class IrcBackend implements ChatBackend {
         resolve(account);
       };
       const onWhois = (event: WhoisEvent) => {
-        if (this.client.caseCompare(event.nick, nick)) finish(event.account);
+        if (!this.client.caseCompare(event.nick, nick)) return;
+        // Kept here, before any later line is read: an account change the server sends after this answer must win.
+        if (this.keepsAccountOf(nick)) this.accounts.set(this.client.caseLower(nick), event.account ?? false);
+        finish(event.account);
       };
       const timer = this.clock.setTimeout(() => {
         this.logger.warn('no answer to WHOIS; the sender stays unidentified', { nick, waitedMs: WHOIS_TIMEOUT_MS });

@@ -320,7 +320,8 @@ export class SlackBackend implements ChatBackend {
       }
       await this.pause(this.rateLimitedUntil - this.clock.now());
       try {
-        const answer = await this.web.chat.postMessage({ channel, text: rendered.text, blocks, ...thread, unfurl_links: false, unfurl_media: false });
+        // parse: none and no link_names: the plain-text fallback is not searched for @here or #channel either.
+        const answer = await this.web.chat.postMessage({ channel, text: rendered.text, blocks, ...thread, parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false });
         this.posted(message, place, rendered.blocks[0].text.text, answer.ts);
         if (place.edit) this.editRoot(destination, channel, place.edit, 0);
         return;
@@ -360,7 +361,7 @@ export class SlackBackend implements ChatBackend {
     const run = async () => {
       await this.pause(this.rateLimitedUntil - this.clock.now());
       try {
-        await this.web.chat.update({ channel, ts: edit.ts, text: edit.text, blocks: edit.blocks });
+        await this.web.chat.update({ channel, ts: edit.ts, text: edit.text, blocks: edit.blocks, parse: 'none', link_names: false });
       } catch (error) {
         const failure = classifyFailure(error);
         if (failure.retryAfterMs !== undefined) this.rateLimitedUntil = this.clock.now() + failure.retryAfterMs;

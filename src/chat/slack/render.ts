@@ -4,7 +4,9 @@
  * The message is one mrkdwn section block: a severity emoji, the object (host or host!service)
  * in bold, the event text. `text` is the same line in plain text, for notifications and clients
  * that show no blocks. Slack reads `&`, `<` and `>` as markup (`<!channel>`, `<@U123>`,
- * `<https://x|label>`), so event text has them escaped and cannot mention or link anyone.
+ * `<https://x|label>`), so event text has them escaped and cannot mention or link anyone; and the
+ * section is `verbatim`, so Slack does not turn a bare `@here`, `#channel` or URL in it into a
+ * mention or a link either (without it, mrkdwn text is parsed for those).
  */
 import { SLACK_MENTION, withoutControls, type RelayMessage, type Severity } from '../../message.js';
 
@@ -20,7 +22,7 @@ export const SEVERITY_EMOJI: Record<Severity, string> = {
 export const SECTION_TEXT_LIMIT = 3000;
 
 /** The Block Kit blocks the relay posts: its line, and context lines under a problem's root. */
-export type SlackSection = { type: 'section'; text: { type: 'mrkdwn'; text: string } };
+export type SlackSection = { type: 'section'; text: { type: 'mrkdwn'; text: string; verbatim: true } };
 export type SlackBlock = SlackSection | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] };
 
 export interface SlackMessage {
@@ -86,6 +88,6 @@ export function renderSlackMessage(message: RelayMessage): SlackMessage {
   const lead = `${mentions}${SEVERITY_EMOJI[message.severity]} ${head}`;
   return {
     text: mentions + escapeSlackText(text),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead + escapedWithin(rest, SECTION_TEXT_LIMIT - lead.length) } }],
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead + escapedWithin(rest, SECTION_TEXT_LIMIT - lead.length), verbatim: true } }],
   };
 }

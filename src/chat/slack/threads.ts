@@ -52,7 +52,7 @@ export function placement(message: RelayMessage, settings: SlackThreadSettings, 
     ...(threaded && { threadTs: only.rootId }),
   };
   if (!settings.editRoot || only.rootText === undefined) return result;
-  const rootLine: SlackBlock = { type: 'section', text: { type: 'mrkdwn', text: only.rootText } };
+  const rootLine: SlackBlock = { type: 'section', text: { type: 'mrkdwn', text: only.rootText, verbatim: true } };
   const link = only.url === undefined ? [] : [` · <${only.url}|Icinga Web>`];
   if (only.role === 'recovered') {
     const after = humanizeSeconds(Math.max(0, Math.round((nowMs - only.openedAt) / 1000)));
@@ -61,7 +61,7 @@ export function placement(message: RelayMessage, settings: SlackThreadSettings, 
       ts: only.rootId,
       text: `${head}: ${only.rootText}`,
       blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: *${head}* (#${only.ref})` } },
+        { type: 'section', text: { type: 'mrkdwn', text: `:white_check_mark: *${head}* (#${only.ref})`, verbatim: true } },
         { type: 'context', elements: [{ type: 'mrkdwn', text: `~${only.rootText}~${link.join('')}` }] },
       ],
     };

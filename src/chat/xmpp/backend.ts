@@ -33,6 +33,7 @@ const NS_STARTTLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const NS_MUC = 'http://jabber.org/protocol/muc';
 const NS_MUC_USER = 'http://jabber.org/protocol/muc#user';
 const NS_MUC_OWNER = 'http://jabber.org/protocol/muc#owner';
+const NS_MUC_ADMIN = 'http://jabber.org/protocol/muc#admin';
 const NS_DATA_FORMS = 'jabber:x:data';
 const NS_DELAY = 'urn:xmpp:delay';
 const NS_PING = 'urn:xmpp:ping';
@@ -50,14 +51,19 @@ const DESTINATION_PREFIX = 'xmpp:';
 
 /**
  * What the relay sets on a room it creates: real JIDs visible to all occupants, so identities
- * work for every reader of the room, and persistent, so the room and changes people make to it
- * outlive the relay's restarts.
+ * work for every reader of the room; persistent, so the room and changes people make to it
+ * outlive the relay's restarts; not listed in the service's room directory, since alerts name
+ * hosts and what is wrong with them; and, with members_only, open to its members alone.
  */
-const ROOM_CONFIGURATION: [string, string][] = [
-  ['FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'],
-  ['muc#roomconfig_whois', 'anyone'],
-  ['muc#roomconfig_persistentroom', '1'],
-];
+function roomConfiguration(membersOnly: boolean): [string, string][] {
+  return [
+    ['FORM_TYPE', 'http://jabber.org/protocol/muc#roomconfig'],
+    ['muc#roomconfig_whois', 'anyone'],
+    ['muc#roomconfig_persistentroom', '1'],
+    ['muc#roomconfig_publicroom', '0'],
+    ['muc#roomconfig_membersonly', membersOnly ? '1' : '0'],
+  ];
+}
 
 export interface XmppClientOptions {
   /** xmpp://host:port (STARTTLS) or xmpps://host:port (direct TLS). */
@@ -359,10 +365,11 @@ export class XmppBackend implements ChatBackend {
       const created = await this.enterRoom(session, room);
       if (created) {
         // A new room stays locked until its owner configures it (XEP-0045 10.1.1).
-        const form = xml('x', { xmlns: NS_DATA_FORMS, type: 'submit' }, ...ROOM_CONFIGURATION.map(([field, value]) => xml('field', { var: field }, xml('value', {}, value))));
-        await session.iq.set(xml('query', { xmlns: NS_MUC_OWNER }, form), room.jid);
-        this.logger.info('created and configured room', { room: room.jid });
+        const fields = roomConfiguration(this.config.membersOnly).map(([field, value]) => xml('field', { var: field }, xml('value', {}, value)));
+        await session.iq.set(xml('query', { xmlns: NS_MUC_OWNER }, xml('x', { xmlns: NS_DATA_FORMS, type: 'submit' }, ...fields)), room.jid);
+        this.logger.info('created and configured room', { room: room.jid, membersOnly: this.config.membersOnly });
       }
+      if (this.config.membersOnly) await this.admitMembers(session, room);
       room.joined = true;
       room.rejoinBackoff.connected();
       this.logger.info('joined room', { room: room.jid, nick: room.nick });
@@ -371,6 +378,27 @@ export class XmppBackend implements ChatBackend {
       // A lost connection rejoins every room itself.
       if (this.session !== session) return;
       this.logger.error('could not join room, will retry', { room: room.jid, error, inMs: this.scheduleRejoin(session, room) });
+    }
+  }
+
+  /**
+   * Makes the configured members (access.users) members of the room, where they have no
+   * affiliation yet (an owner or admin keeps theirs). Needs the relay to own the room, as it does
+   * the rooms it creates; elsewhere the refusal is logged and the room's own list applies.
+   */
+  private async admitMembers(session: Session, room: Room): Promise<void> {
+    try {
+      const affiliated = new Set<string>();
+      for (const affiliation of ['owner', 'admin', 'member']) {
+        const list = await session.iq.get(xml('query', { xmlns: NS_MUC_ADMIN }, xml('item', { affiliation })), room.jid);
+        for (const item of list?.getChildren('item') ?? []) if (item.attrs.jid) affiliated.add(splitJid(item.attrs.jid).bare.toLowerCase());
+      }
+      const missing = this.config.members.filter((jid) => !affiliated.has(jid.toLowerCase()));
+      if (missing.length === 0) return;
+      await session.iq.set(xml('query', { xmlns: NS_MUC_ADMIN }, ...missing.map((jid) => xml('item', { affiliation: 'member', jid }))), room.jid);
+      this.logger.info('made members of the room', { room: room.jid, members: missing.join(',') });
+    } catch (error) {
+      this.logger.warn('cannot set the members of the room (the relay must own it); its own member list applies', { room: room.jid, error });
     }
   }
 

@@ -19,6 +19,10 @@ export interface XmppConfig extends ChatConnectionConfig {
   /** The relay's nick in the rooms. */
   nick: string;
   rooms: XmppRoom[];
+  /** Rooms the relay creates admit only their members: `members`. */
+  membersOnly: boolean;
+  /** The bare JIDs of the xmpp: identities in access.users (filled from there, not a key of its own): a members-only room's members. */
+  members: string[];
 }
 
 /** xmpp:<room JID> for each configured room. */
@@ -47,6 +51,7 @@ export function xmppSchema({ text, section, secret, secretFile, switchedSection,
     allow_plaintext: z.boolean({ error: expecting('true or false') }).default(false),
     nick: text('a room nick').prefault('icinga-relay'),
     rooms: nonEmptyList(xmppRoom, 'rooms'),
+    members_only: z.boolean({ error: expecting('true or false') }).default(false),
     ...connectionKeys(5, 1),
   })
     .superRefine((keys, ctx) => secretChoice(keys, 'password', ctx, true))
@@ -59,6 +64,8 @@ export function xmppSchema({ text, section, secret, secretFile, switchedSection,
         allowPlaintext: keys.allow_plaintext,
         nick: keys.nick,
         rooms: keys.rooms,
+        membersOnly: keys.members_only,
+        members: [],
         ...connection(keys),
       }),
     );
