@@ -51,6 +51,8 @@ const DOWNTIME_NOTIFICATIONS = new Set(['DOWNTIMESTART', 'DOWNTIMEEND', 'DOWNTIM
 
 interface Expected extends ChatAction {
   until: number;
+  /** `EventType object` of the events folded into it: an action causes each once, so a second one is someone's new action. */
+  folded: Set<string>;
 }
 
 export class ActionEchoes {
@@ -65,7 +67,7 @@ export class ActionEchoes {
   expect(action: ChatAction): () => void {
     const now = this.clock.now();
     this.expected = this.expected.filter((other) => other.until > now);
-    const expected = { ...action, until: now + FOLD_MS };
+    const expected: Expected = { ...action, until: now + FOLD_MS, folded: new Set() };
     this.expected.push(expected);
     // Icinga2 may send the ACKNOWLEDGEMENT notification before the AcknowledgementSet.
     if (action.command === 'ack') this.mark(this.shownAcknowledgements, action.destination, objectName(action), now + SHOWN_MS);
@@ -112,15 +114,19 @@ export class ActionEchoes {
 
   private causedFromChat(destination: string, message: RelayMessage, now: number): boolean {
     const author = message.fields.author;
-    return this.expected.some(
-      (action) =>
-        action.until > now &&
-        action.destination === destination &&
-        (CAUSED[action.command]?.includes(message.eventType) ?? false) &&
+    const key = `${message.eventType} ${message.host}!${message.service ?? ''}`;
+    const action = this.expected.find(
+      (candidate) =>
+        candidate.until > now &&
+        candidate.destination === destination &&
+        !candidate.folded.has(key) &&
+        (CAUSED[candidate.command]?.includes(message.eventType) ?? false) &&
         // Removals carry no author; the rest must be the relay's own.
-        (author === undefined || author === action.author) &&
-        covers(action, message.host!, message.service),
+        (author === undefined || author === candidate.author) &&
+        covers(candidate, message.host!, message.service),
     );
+    action?.folded.add(key);
+    return action !== undefined;
   }
 
   private mark(shown: Map<string, Map<string, number>>, destination: string, object: string, until: number): void {

@@ -83,3 +83,10 @@ t.test('an action that did not happen folds nothing', async (t) => {
   withdraw();
   t.notOk(echoes.folds('irc:#ops', event('CommentAdded', 'web01!http', { author: ALICE, entry_type: 'user' })));
 });
+
+t.test('an action folds each event it causes once: the same person acking again elsewhere is news here', async (t) => {
+  const echoes = new ActionEchoes(new FakeClock());
+  echoes.expect(action('ack', 'web01!http'));
+  t.ok(echoes.folds('irc:#ops', event('AcknowledgementSet', 'web01!http', { author: ALICE })));
+  t.notOk(echoes.folds('irc:#ops', event('AcknowledgementSet', 'web01!http', { author: ALICE })), 'her second ack, typed privately');
+});
