@@ -19,8 +19,11 @@ import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './icinga/ndjson.js';
 import { DEFAULT_EVENT_TYPES, parseEventLine } from './icinga/event-types.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import { Pipeline } from './pipeline.js';
-import { Relay } from './relay.js';
+import { IcingaConnection } from './icinga/connection.js';
+import { checkPermissions, relayPermissions } from './icinga/permissions.js';
+import { connectionSettings, Relay } from './relay.js';
 import { createRouter } from './router.js';
+import { testDestinations } from './test-destinations.js';
 import type { Templates } from './templates.js';
 
 export interface CliIo {
@@ -32,7 +35,15 @@ export interface CliIo {
 
 const USAGE = `Usage:
   icinga-relay [--config FILE] [--log-level LEVEL]   run the relay
-  icinga-relay check-config FILE                     validate a config file; exit 2 on errors
+  icinga-relay check-config [--connect] FILE         validate a config file; exit 2 on errors;
+                                                     --connect also logs in to each Icinga2 URL
+                                                     and names any permission the API user lacks
+                                                     (exit 1)
+  icinga-relay test [--config FILE] [DESTINATION...]
+                                                     connect like the relay and send one test
+                                                     message to each destination (or the named
+                                                     ones): a line each, delivered or why not;
+                                                     exit 1 if any was not
   icinga-relay format [FILE] [--config FILE] [--width N] [--soft-states]
                                                      print recorded NDJSON events (FILE or stdin)
                                                      as the relay would relay them: the event
@@ -60,22 +71,65 @@ function readConfig(path: string | undefined, env: NodeJS.ProcessEnv): LoadedCon
   return path ? loadConfig(path, env) : parseConfig(DEFAULT_CONFIG_YAML, { env });
 }
 
-async function checkConfig(path: string | undefined, io: CliIo): Promise<number> {
+async function checkConfig(path: string | undefined, connect: boolean, io: CliIo): Promise<number> {
   if (!path) {
     io.stderr.write('check-config needs a FILE\n' + USAGE);
     return 2;
   }
+  let loaded: LoadedConfig;
   try {
-    const { config, warnings } = loadConfig(path, io.env);
-    for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
-    const backends = Object.keys(config.chat).join(', ');
-    const routes = config.routes ? `; ${config.routes.length} routes` : '';
-    io.stdout.write(`${path}: OK (Icinga2 ${config.icinga.urls.join(', ')}; events ${config.icinga.events.join(', ')}; backends ${backends}${routes})\n`);
-    return 0;
+    loaded = loadConfig(path, io.env);
   } catch (error) {
     io.stderr.write(configErrorText(error) + '\n');
     return 2;
   }
+  const { config, warnings } = loaded;
+  for (const warning of warnings) io.stderr.write(`warning: ${warning}\n`);
+  const backends = Object.keys(config.chat).join(', ');
+  const routes = config.routes ? `; ${config.routes.length} routes` : '';
+  io.stdout.write(`${path}: OK (Icinga2 ${config.icinga.urls.join(', ')}; events ${config.icinga.events.join(', ')}; backends ${backends}${routes})\n`);
+  return connect ? checkIcingaAccess(config.icinga, io) : 0;
+}
+
+/** Logs in to each Icinga2 URL as the relay would and names the permissions the API user lacks. */
+async function checkIcingaAccess(icinga: LoadedConfig['config']['icinga'], io: CliIo): Promise<number> {
+  const needed = relayPermissions(icinga.events);
+  let failed = false;
+  for (const url of icinga.urls) {
+    const connection = new IcingaConnection(url, connectionSettings(icinga));
+    try {
+      const report = await checkPermissions(connection, needed);
+      if (!report.ok) {
+        failed = true;
+        io.stdout.write(`Icinga2 ${url}: ${report.problem}\n`);
+      } else if (report.missing.length > 0) {
+        failed = true;
+        const missing = report.missing.map(({ permission, why }) => `${permission} (${why})`).join(', ');
+        io.stdout.write(`Icinga2 ${url}: logged in as ${report.user} (${report.version}), but the API user lacks: ${missing}\n`);
+      } else {
+        io.stdout.write(`Icinga2 ${url}: logged in as ${report.user} (${report.version}) with every permission the relay uses (${needed.length})\n`);
+      }
+    } finally {
+      await connection.close();
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+/** How long `test` gives a backend to connect and deliver each message. */
+const TEST_TIMEOUT_MS = 20_000;
+
+async function testCommand(path: string | undefined, destinations: string[], io: CliIo): Promise<number> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = readConfig(path, io.env);
+  } catch (error) {
+    io.stderr.write(configErrorText(error) + '\n');
+    return 2;
+  }
+  const results = await testDestinations(loaded.config.chat, { destinations, secrets: loaded.secrets, timeoutMs: TEST_TIMEOUT_MS });
+  for (const { destination, delivered, reason } of results) io.stdout.write(delivered ? `${destination}: delivered\n` : `${destination}: not delivered: ${reason}\n`);
+  return results.every((result) => result.delivered) ? 0 : 1;
 }
 
 interface FormatSettings {
@@ -155,6 +209,9 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
   let relay = await Relay.create(loaded.config, { logger });
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
 
+  // The daemon runs until a signal stops it: while the event stream waits to reconnect, with no
+  // chat socket open (console only), nothing else would keep the process alive (it exited 13).
+  const alive = setInterval(() => {}, 1 << 30);
   return new Promise<number>((resolve) => {
     // Signals are handled from here on: a chat server that never answers can hold start() forever.
     let busy: Promise<void> = relay.start();
@@ -190,6 +247,7 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
       const stopped = busy.then(() => relay.stop({ flushMs: relay.shutdownFlushMs })).then(() => 'stopped' as const);
       void Promise.race([stopped, late]).then((outcome) => {
         clearTimeout(deadline);
+        clearInterval(alive);
         if (outcome === 'late') logger.warn('stopping took longer than shutdown.flush and the goodbyes allow; exiting with connections still open', { deadlineMs });
         resolve(0);
       });
@@ -211,6 +269,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         'log-level': { type: 'string' },
         width: { type: 'string' },
         'soft-states': { type: 'boolean' },
+        connect: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -229,13 +288,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [command, argument, ...extra] = positionals;
+  if (command === 'test') return testCommand(values.config ?? io.env.ICINGA_RELAY_CONFIG, positionals.slice(1), io);
   if (extra.length > 0 || (command === undefined && argument !== undefined)) {
     io.stderr.write(`unexpected arguments: ${positionals.join(' ')}\n${USAGE}`);
     return 2;
   }
   switch (command) {
     case 'check-config':
-      return checkConfig(argument ?? values.config, io);
+      return checkConfig(argument ?? values.config, values.connect ?? false, io);
     case 'format': {
       let settings: FormatSettings = { width: 400, softStates: false, types: new Set(DEFAULT_EVENT_TYPES) };
       if (values.config) {

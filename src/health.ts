@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BackendCounters, ChatBackend } from './chat/backend.js';
+import type { ApiRequestResult } from './icinga/connection.js';
 import type { EventStreamCounters } from './icinga/stream.js';
 import type { Logger } from './log.js';
 import type { NoiseCount } from './noise/index.js';
@@ -62,6 +63,9 @@ function runningTotals() {
 /** Seconds from an event's Icinga2 timestamp to its delivery. */
 export const LAG_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
 
+/** Seconds an Icinga2 API request takes: tens of milliseconds normally, the 10 s timeout at worst. */
+export const API_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 const PREFIX = 'icinga_relay_';
 
 /** The relay's metrics, on a registry of their own. */
@@ -73,6 +77,7 @@ export class RelayMetrics {
   private readonly commands: Counter<'outcome' | 'command'>;
   private readonly throttled: Counter<'backend'>;
   private readonly lag: Histogram<'destination'>;
+  private readonly apiRequests: Histogram<'result'>;
 
   constructor(sources: HealthSources) {
     const registers = [this.registry];
@@ -96,6 +101,13 @@ export class RelayMetrics {
       registers,
     });
     this.commands = new Counter({ name: `${PREFIX}commands_total`, help: 'Chat commands by outcome (as audited) and command', labelNames: ['outcome', 'command'], registers });
+    this.apiRequests = new Histogram({
+      name: `${PREFIX}icinga_api_request_seconds`,
+      help: 'Icinga2 API requests (commands, object queries, probes; not the event stream) by result: 2xx, 4xx, 5xx, or no-answer (timeout, refused)',
+      labelNames: ['result'],
+      buckets: API_BUCKETS,
+      registers,
+    });
     this.lag = new Histogram({
       name: `${PREFIX}delivery_lag_seconds`,
       help: "Time from an event's Icinga2 timestamp to its delivery to a chat backend",
@@ -192,6 +204,10 @@ export class RelayMetrics {
 
   senderThrottled(backend: string): void {
     this.throttled.inc({ backend });
+  }
+
+  icingaApiRequest(seconds: number, result: ApiRequestResult): void {
+    this.apiRequests.observe({ result }, seconds);
   }
 
   commandOutcome(outcome: string, command: string | undefined): void {

@@ -66,6 +66,7 @@ export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSet
   const { auth } = icinga;
   return {
     caPem: icinga.ca,
+    files: { ca: icinga.caFile, ...(auth.kind === 'certificate' && { cert: auth.certFile, key: auth.keyFile }) },
     requestTimeoutMs: icinga.requestTimeoutMs,
     auth:
       auth.kind === 'password'
@@ -95,6 +96,8 @@ export class Relay {
    * this one switches to the same URL (see the 'status' listener).
    */
   private readonly actionsConnection: IcingaConnection;
+  /** The chat commands' Icinga2 actions; what they did is checked again after each reconnect. */
+  private readonly actions: IcingaActions;
   /** Prometheus metrics, on this relay's own registry. */
   readonly metrics: RelayMetrics;
   /** The /healthz and /metrics listener, when the config has an http section. */
@@ -182,7 +185,11 @@ export class Relay {
     // Events in a reconnect gap are lost for good, Object* ones included: re-read everything.
     this.stream.on('status', (status) => {
       // Actions and the object cache use the master the stream reached (HA failover).
-      if (status.state === 'connected') this.actionsConnection.use(status.url);
+      if (status.state === 'connected') {
+        this.actionsConnection.use(status.url);
+        // The stream re-read a renewed CA or client certificate before it reconnected: so do actions.
+        this.refreshTls(this.actionsConnection, 'commands');
+      }
       if (status.state === 'connected') void this.objects?.load();
     });
 
@@ -223,6 +230,8 @@ export class Relay {
       if (status.state === 'disconnected') this.silence.lost(status.reason);
       if (status.state !== 'connected') return;
       const downSince = this.streamWasUp ? this.silence.since : undefined;
+      // Icinga2 2.13 loses some of the actions it accepts around a reload.
+      if (this.streamWasUp) void this.actions.verifyRecent();
       this.streamWasUp = true;
       this.silence.found();
       void this.catchUp.run(downSince);
@@ -236,8 +245,9 @@ export class Relay {
     this.noise.retarget(deliver, onCount);
     const settings = config.commands ?? DEFAULT_COMMANDS;
     this.audit = new AuditLog({ file: settings.auditFile, logger: this.logger.child('audit'), clock });
+    this.actions = new IcingaActions(this.actionsConnection, clock, { random, logger: this.logger.child('commands') });
     this.commands = new Dispatcher({
-      actions: new IcingaActions(this.actionsConnection, clock),
+      actions: this.actions,
       access: new AccessControl(config.access ?? defaultAccess(COMMANDS), COMMANDS),
       registry: COMMANDS,
       settings,
@@ -263,6 +273,15 @@ export class Relay {
       : undefined;
   }
 
+  private refreshTls(connection: IcingaConnection, user: string): void {
+    try {
+      const changed = connection.refreshTls();
+      if (changed.length > 0) this.logger.info('re-read renewed TLS files', { for: user, files: changed.join(',') });
+    } catch (error) {
+      this.logger.error('cannot use the renewed TLS files, keeping the ones in use', { for: user, error });
+    }
+  }
+
   /**
    * Whether everything handed on so far has reached the chat servers: nothing waits in noise control
    * or in a backend's alert queue. The relay that replaced this one answers for kept backends.
@@ -279,6 +298,7 @@ export class Relay {
   /** Before the noise and command callbacks can fire: they only run once events or messages arrive. */
   private createMetrics(): RelayMetrics {
     const metrics = new RelayMetrics(this.healthSources());
+    this.actionsConnection.onApiRequest = (seconds, result) => metrics.icingaApiRequest(seconds, result);
     this.stream.on('event', (event) => metrics.eventReceived(event.type));
     return metrics;
   }
@@ -372,17 +392,21 @@ export class Relay {
   async handleMessage(backend: ChatBackend, message: IncomingMessage): Promise<void> {
     // The backend knows the names it has now (a fallback nick, a mention); the config only what was asked for.
     const names = backend.addressNames?.(message.destination) ?? configuredAddressNames(this.chat, backend.name);
-    const replies = await this.commands.dispatch(message, { backend: backend.name, names });
     // Direct-message peers are as many as strangers care to make: one label for them all.
     const label = message.direct ? `${backend.name}:(direct)` : message.destination;
-    for (const reply of replies) {
-      try {
-        await backend.send(message.destination, reply);
-        this.metrics.messageSent(label, true);
-      } catch (error) {
-        this.metrics.messageSent(label, false);
-        this.logger.error('reply failed', { destination: message.destination, error });
-      }
+    const later = (reply: RelayMessage) => void this.sendReply(backend, message.destination, label, reply);
+    const replies = await this.commands.dispatch(message, { backend: backend.name, names }, later);
+    for (const reply of replies) await this.sendReply(backend, message.destination, label, reply);
+  }
+
+  /** `label`: the destination as /metrics counts it. */
+  private async sendReply(backend: ChatBackend, destination: string, label: string, reply: RelayMessage): Promise<void> {
+    try {
+      await backend.send(destination, reply);
+      this.metrics.messageSent(label, true);
+    } catch (error) {
+      this.metrics.messageSent(label, false);
+      this.logger.error('reply failed', { destination, error });
     }
   }
 

@@ -25,7 +25,8 @@ const file = (name: string, text: string) => {
 t.test('--help and --version', async (t) => {
   const help = await run(['--help']);
   t.equal(help.code, 0);
-  t.match(help.out, /icinga-relay check-config FILE/);
+  t.match(help.out, /icinga-relay check-config \[--connect\] FILE/);
+  t.match(help.out, /icinga-relay test \[--config FILE\] \[DESTINATION...\]/);
   const version = await run(['--version']);
   t.equal(version.out, `icinga-relay ${packageVersion()}\n`);
   t.match(packageVersion(), /^\d+\.\d+\.\d+/);
@@ -94,4 +95,11 @@ t.test('run without a usable config explains what is missing', async (t) => {
   t.equal(result.code, 2);
   t.match(result.err, /environment variable ICINGA_RELAY_URL is not set/);
   t.match(result.err, /embedded default needs the variables/);
+});
+
+t.test('test: a destination the config does not have is named, and fails the run', async (t) => {
+  const config = file('test.yml', 'icinga:\n  url: https://127.0.0.1:1\n  username: relay\n  password: p\nchat:\n  console: {}\n');
+  const result = await run(['test', '--config', config, 'irc:#nope'], '', {});
+  t.equal(result.code, 1);
+  t.equal(result.out, 'irc:#nope: not delivered: not a destination the chat section configures (console)\n');
 });

@@ -154,8 +154,8 @@ t.test('retries, rate, queue_size and reconnect are checked', async (t) => {
 
 t.test('unknown keys are errors that list the allowed ones', async (t) => {
   t.same(problems(withSlack(...TOKENS, "channels: ['#ops']", 'token: xoxb-1', 'channel: C0123ABC')), [
-    'chat.slack.token: unknown key (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, rate, queue_size, reconnect)',
-    'chat.slack.channel: unknown key (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, rate, queue_size, reconnect)',
+    'chat.slack.token: unknown key (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, proxy, rate, queue_size, reconnect)',
+    'chat.slack.channel: unknown key (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, proxy, rate, queue_size, reconnect)',
   ]);
   t.same(problems(withSlack(...TOKENS, "channels: ['#ops']", 'rate: { per_minute: 60 }')), [
     'chat.slack.rate.per_minute: unknown key (allowed: burst, per_second)',

@@ -3,7 +3,7 @@ import t from 'tap';
 import { watchProcess } from './helpers/process.js';
 
 t.test('the demo shows the whole scenario as console lines', async (t) => {
-  const demo = watchProcess(process.execPath, ['dist/test/harness/demo.js'], { PATH: process.env.PATH });
+  const demo = watchProcess(process.execPath, ['dist/test/harness/demo.js'], { PATH: process.env.PATH, ...(process.env.ICINGA2_BIN && { ICINGA2_BIN: process.env.ICINGA2_BIN }) });
   t.teardown(() => {
     demo.child.kill('SIGKILL');
   });

@@ -192,8 +192,9 @@ t.test('a Relay with an http section serves its metrics; events, deliveries, noi
   // The same change again: dropped by dedup.
   relay.stream.emit('event', critical, clock.now());
   backend.write(chat('!help', 'console'));
+  backend.write(chat('!recheck web01', 'console'));
   await new Promise((resolve) => setTimeout(resolve, 50));
-  t.ok(backend.sent.length >= 2, 'the event and the help reply went out');
+  t.ok(backend.sent.length >= 3, 'the event and the help and recheck replies went out');
 
   const healthz = await get(port, '/healthz');
   t.equal(healthz.status, 503, 'the stream is not connected (nothing listens on the Icinga2 URLs)');
@@ -209,6 +210,7 @@ t.test('a Relay with an http section serves its metrics; events, deliveries, noi
   t.match(metrics.text, /icinga_relay_delivery_lag_seconds_count\{destination="irc:#ops"\} 1/, 'the reply has no lag, the event has');
   t.match(metrics.text, /icinga_relay_queue_depth\{queue="backend:irc"\} 0/);
   t.match(metrics.text, /icinga_relay_stream_connected 0/);
+  t.match(metrics.text, /icinga_relay_icinga_api_request_seconds_count\{result="no-answer"\} 1/, 'the recheck found nothing listening');
   t.match(metrics.text, /icinga_relay_queue_depth\{queue="noise"\} 0/, 'noise control reports its queue');
 
   await relay.stop();

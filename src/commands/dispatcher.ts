@@ -79,8 +79,12 @@ export class Dispatcher {
     return this.budgets.size;
   }
 
-  /** Runs the command in `message`, if it holds one, and returns the replies for its destination. */
-  async dispatch(message: IncomingMessage, source: MessageSource): Promise<RelayMessage[]> {
+  /**
+   * Runs the command in `message`, if it holds one, and returns the replies for its destination.
+   * `later` sends what the command says before or after its replies (Icinga2 is reloading, an
+   * action lost in a reload was done again): without it, that goes to the log only.
+   */
+  async dispatch(message: IncomingMessage, source: MessageSource, later?: (reply: RelayMessage) => void): Promise<RelayMessage[]> {
     const line = commandLine(message, { prefix: this.options.settings.prefix, names: source.names });
     if (line === undefined) return [];
     const { sender } = message;
@@ -95,7 +99,7 @@ export class Dispatcher {
     }
     let handled: Handled;
     try {
-      handled = await this.handle(line, message, source);
+      handled = await this.handle(line, message, source, later);
     } catch (error) {
       // A bug in a command: the log gets the details, the sender a plain sentence.
       this.options.logger.error('command failed', { backend: source.backend, command: line.slice(0, AUDITED_COMMAND_LENGTH), error });
@@ -116,17 +120,20 @@ export class Dispatcher {
       reply: handled.lines[0],
     });
     if (count) this.options.onOutcome?.(handled.outcome, handled.command?.name);
-    const now = this.options.clock.now() / 1000;
-    return handled.lines.map((text) => ({
-      eventType: 'Reply',
-      severity: handled.outcome === 'ok' ? 'info' : 'warning',
-      text: truncate(oneLine(text), this.options.width),
-      timestamp: now,
-      fields: { command: handled.command?.name, outcome: handled.outcome },
-    }));
+    return handled.lines.map((text) => this.reply(text, handled.outcome, handled.command));
   }
 
-  private async handle(line: string, message: IncomingMessage, source: MessageSource): Promise<Handled> {
+  private reply(text: string, outcome: Outcome | 'notice', command: Command | undefined): RelayMessage {
+    return {
+      eventType: 'Reply',
+      severity: outcome === 'ok' || outcome === 'notice' ? 'info' : 'warning',
+      text: truncate(oneLine(text), this.options.width),
+      timestamp: this.options.clock.now() / 1000,
+      fields: { command: command?.name, outcome },
+    };
+  }
+
+  private async handle(line: string, message: IncomingMessage, source: MessageSource, later?: (reply: RelayMessage) => void): Promise<Handled> {
     const { access, registry, logger } = this.options;
     if (line.length > MAX_COMMAND_LENGTH) {
       return { outcome: 'too-long', lines: [`that command is too long (${line.length} characters, at most ${MAX_COMMAND_LENGTH}); please shorten it`] };
@@ -150,7 +157,7 @@ export class Dispatcher {
     }
 
     const context = {
-      actions: this.options.actions,
+      actions: later ? this.options.actions.onBehalfOf((text) => later(this.reply(text, 'notice', command))) : this.options.actions,
       access,
       registry,
       settings: this.options.settings,

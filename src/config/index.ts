@@ -230,6 +230,11 @@ function configSchema(context: SchemaContext, commands: CommandList) {
   });
 }
 
+/** The schema for its shape alone (json-schema.ts makes the JSON Schema of it): no environment, no files. */
+export function bareConfigSchema() {
+  return configSchema({ env: {}, baseDir: '/', secrets: [], inlineSecretKeys: new Set() }, COMMANDS);
+}
+
 /** Routes that are valid but probably not what was meant. */
 function routeWarnings(config: RelayConfig): string[] {
   if (config.routes === undefined) return [];

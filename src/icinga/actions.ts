@@ -13,14 +13,23 @@
  * - The overall HTTP status is derived from the per-object results: `results[].code` is read.
  * - Object queries are GET requests with a JSON body: Icinga2 reads it like the documented
  *   `X-HTTP-Method-Override: GET` form (measured), and filters never travel in a query string.
+ * - A request with a `filter` needs the permission `filter-expression` where Icinga2 enforces it
+ *   (2.14.9, 2.15.4, 2.16.2 with ApiListener.enforce_filter_expression_permission; always from
+ *   2.17), else 403: exact names are used wherever they do the job; the filters left are listed
+ *   in the README (Icinga2 API user).
+ * - While Icinga2 reloads, requests are sent again (src/icinga/reload-retry.ts), and what was
+ *   reported done is checked again after the reload (src/icinga/recent-actions.ts).
  */
 import { serviceScaleStateName, stateTypeName, type Checkable, type StateType } from './checkables.js';
 import { asNumber, asRecord, asText, firstLine, oneLine } from '../util/values.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock, type Random } from '../clock.js';
 import { closestMatch } from '../util/closest-match.js';
 import { patternMatcher } from '../glob.js';
+import type { Logger } from '../log.js';
 import type { ApiResponse, IcingaConnection } from './connection.js';
 import { bodyExcerpt, describeFailure, describeHttpFailure } from './errors.js';
+import { RecentActions, type RecentAction } from './recent-actions.js';
+import { REFUSED_RETRY_MS, RELOAD_RETRY_MS, retryDuringReload, type Attempt } from './reload-retry.js';
 
 export type FailureKind = 'not-found' | 'conflict' | 'forbidden' | 'unreachable' | 'invalid';
 
@@ -185,28 +194,108 @@ function inEffect(attrs: Record<string, unknown>, now: number): { end?: number }
   return end !== undefined && now < end ? { end } : undefined;
 }
 
+export interface ActionsOptions {
+  random?: Random;
+  logger?: Logger;
+  /** Shared by every view onBehalfOf() makes, so that one check after a reload covers them all. */
+  recent?: RecentActions;
+  /** Tells the person a command runs for: that it is being retried, or was lost in a reload. */
+  tell?: (text: string) => void;
+}
+
 export class IcingaActions {
+  private readonly recent: RecentActions;
+  /** Whether this view told its person about a retry already: once per command is enough. */
+  private toldRetry = false;
+
   constructor(
     private readonly connection: IcingaConnection,
     private readonly clock: Clock = systemClock,
-  ) {}
+    private readonly options: ActionsOptions = {},
+  ) {
+    this.recent = options.recent ?? new RecentActions(clock, options.logger);
+  }
+
+  /** The same actions for one command: retries and re-applied actions are told through `tell`. */
+  onBehalfOf(tell: (text: string) => void): IcingaActions {
+    return new IcingaActions(this.connection, this.clock, { ...this.options, recent: this.recent, tell });
+  }
+
+  /** Checks that what was reported done in the last 30 s is still there, and does it again if not (after a reconnect). */
+  verifyRecent(): Promise<void> {
+    return this.recent.verify();
+  }
 
   private now(): number {
     return Math.floor(this.clock.now() / 1000);
   }
 
-  /** One request; a connection failure or rejected credentials become a failure. */
+  private tell(text: string): void {
+    if (this.options.tell) this.options.tell(text);
+    else this.options.logger?.info(text);
+  }
+
+  /**
+   * One request, sent again while Icinga2 reloads (503, or the connection refused or reset while
+   * the worker switches); a connection failure, rejected credentials or a missing permission
+   * become a failure.
+   */
   private async request(method: 'GET' | 'POST', path: string, body: Record<string, unknown>): Promise<ApiResponse | ActionFailure> {
-    let answer: ApiResponse;
-    try {
-      answer = await this.connection.apiRequest(method, path, body);
-    } catch (error) {
-      return failure('unreachable', `cannot reach Icinga2: ${describeFailure(error, this.connection.authMethod).message}`);
-    }
+    const answer = await retryDuringReload(() => this.attempt(method, path, body), {
+      clock: this.clock,
+      random: this.options.random ?? Math.random,
+      onRetry: (reason, budgetMs) => {
+        this.options.logger?.info('Icinga2 is reloading, retrying', { path, reason });
+        if (!this.toldRetry) this.tell(`${reason} (it does while reloading): the relay retries for up to ${budgetMs / 1000} s`);
+        this.toldRetry = true;
+      },
+    });
+    if (isFailure(answer)) return answer;
     if (answer.status === 401) {
       return failure('forbidden', `Icinga2 rejected the relay: ${describeHttpFailure(401, answer.text, this.connection.authMethod).message}`);
     }
+    if (answer.status === 403) {
+      // "Missing permission: filter-expression" (2.14.9+); older versions answer 404 instead.
+      const permission = /Missing permission:?\s*([\w/*-]+)/i.exec(answer.text)?.[1];
+      this.options.logger?.warn("Icinga2 refused a request: the relay's API user lacks a permission", { path, permission: permission ?? 'unknown', answer: bodyExcerpt(answer.text) });
+      return failure(
+        'forbidden',
+        permission
+          ? `the relay's Icinga2 API user lacks the permission ${permission} (Icinga2 answered 403: ${bodyExcerpt(answer.text)})`
+          : `Icinga2 refused the relay (HTTP 403): ${bodyExcerpt(answer.text)}`,
+      );
+    }
     return answer;
+  }
+
+  private async attempt(method: 'GET' | 'POST', path: string, body: Record<string, unknown>): Promise<Attempt<ApiResponse | ActionFailure>> {
+    try {
+      const answer = await this.connection.apiRequest(method, path, body);
+      if (answer.status !== 503) return { done: answer };
+      // Actions answer {"results":[{"code":503,"status":"Icinga is reloading."}]}, object requests {"error":503,"status":...}.
+      const reason = resultsOf(answer.body)[0]?.status || bodyExcerpt(answer.text);
+      return {
+        retry: `Icinga2 answered "${reason}"`,
+        giveUp: failure('unreachable', `Icinga2 still answered "${reason}" after ${RELOAD_RETRY_MS / 1000} s of retries`),
+        budgetMs: RELOAD_RETRY_MS,
+      };
+    } catch (error) {
+      const described = describeFailure(error, this.connection.authMethod);
+      const gone = failure('unreachable', `cannot reach Icinga2: ${described.message}`);
+      const retry = `Icinga2 ${described.kind === 'refused' ? 'refused' : 'dropped'} the connection`;
+      return described.kind === 'refused' || described.kind === 'network' ? { retry, giveUp: gone, budgetMs: REFUSED_RETRY_MS } : { done: gone };
+    }
+  }
+
+  /** Remembers an action reported done, for the check after Icinga2 reloads. */
+  private remember(action: Omit<RecentAction, 'doneAt' | 'tell'>): void {
+    this.recent.add({ ...action, doneAt: this.clock.now(), tell: (text) => this.tell(text) });
+  }
+
+  /** Whether the object of this exact name is in the collection now. */
+  private async exists(collection: 'comments' | 'downtimes', parameter: 'comment' | 'downtime', name: string): Promise<boolean | ActionFailure> {
+    const found = await this.query(collection, { [parameter]: name, attrs: ['name'] });
+    return isFailure(found) ? found : found.length > 0;
   }
 
   /** Objects of a type matching `body` (exact names or a constant filter); none when Icinga2 finds none. */
@@ -238,9 +327,11 @@ export class IcingaActions {
       suggestion = closestMatch(target.host, hostNames);
     } else {
       const host = hostNames.includes(target.host) ? target.host : closestMatch(target.host, hostNames);
+      // The one filter here; without the permission filter-expression there is just no suggestion.
       const services = host === undefined ? [] : await this.query('services', { filter: 'service.host_name == host_name', filter_vars: { host_name: host }, attrs: ['name'] });
-      if (isFailure(services)) return services;
-      const service = closestMatch(target.service, services.map((found) => asText(found.attrs.name) ?? ''));
+      if (isFailure(services) && !services.message.includes('filter-expression')) return services;
+      const candidates = isFailure(services) ? [] : services;
+      const service = closestMatch(target.service, candidates.map((found) => asText(found.attrs.name) ?? ''));
       if (service !== undefined) suggestion = `${host}!${service}`;
     }
     const hint = suggestion
@@ -276,7 +367,21 @@ export class IcingaActions {
     const { expiresInSeconds, ...rest } = options;
     const expiry = expiresInSeconds === undefined ? {} : { expiry: this.now() + expiresInSeconds };
     const outcome = await this.act('acknowledge-problem', target, { ...rest, ...expiry }, `acknowledge ${target.object}`);
-    if (outcome.ok) return ok(undefined);
+    if (outcome.ok) {
+      this.remember({
+        kind: 'acknowledgement',
+        object: target.object,
+        what: `the acknowledgement of ${target.object}`,
+        again: 'acknowledged it again',
+        present: async () => {
+          // The acknowledgement's comment has no name in the answer: the object's own flag says it.
+          const found = await this.find(target, ['acknowledgement']);
+          return isFailure(found) ? found : Boolean(found && asNumber(found.attrs.acknowledgement));
+        },
+        reapply: () => this.acknowledge(target, options),
+      });
+      return ok(undefined);
+    }
     if (outcome.kind !== 'conflict') return outcome;
     // "Service db01!http is OK." / "Host web01 is UP." / "... is already acknowledged."
     const healthy = /\bis (OK|UP)\.?$/.exec(outcome.message);
@@ -292,12 +397,26 @@ export class IcingaActions {
     if (!found) return this.notFound(target);
     if (!asNumber(found.attrs.acknowledgement)) return failure('conflict', `${target.object} is not acknowledged`);
     const outcome = await this.act('remove-acknowledgement', target, { author }, `remove the acknowledgement of ${target.object}`);
-    return outcome.ok ? ok(undefined) : outcome;
+    if (!outcome.ok) return outcome;
+    this.recent.forget((entry) => entry.kind === 'acknowledgement' && entry.object === target.object);
+    return ok(undefined);
   }
 
   async addComment(target: Checkable, author: string, comment: string): Promise<ActionOutcome<void>> {
     const outcome = await this.act('add-comment', target, { author, comment }, `add a comment to ${target.object}`);
-    return outcome.ok ? ok(undefined) : outcome;
+    if (!outcome.ok) return outcome;
+    const name = asText(outcome.value[0]?.record.name);
+    if (name) {
+      this.remember({
+        kind: 'comment',
+        object: target.object,
+        what: `the comment on ${target.object}`,
+        again: 'added it again',
+        present: () => this.exists('comments', 'comment', name),
+        reapply: () => this.addComment(target, author, comment),
+      });
+    }
+    return ok(undefined);
   }
 
   /** A downtime from now on; with `allServices`, for a host and all its services. */
@@ -321,7 +440,18 @@ export class IcingaActions {
     if (!outcome.ok) return outcome;
     const [result] = outcome.value;
     const serviceDowntimes = result.record.service_downtimes;
-    return ok({ name: asText(result.record.name) ?? '', serviceDowntimes: Array.isArray(serviceDowntimes) ? serviceDowntimes.length : 0 });
+    const name = asText(result.record.name) ?? '';
+    if (name) {
+      this.remember({
+        kind: 'downtime',
+        object: target.object,
+        what: `the downtime of ${target.object}${options.allServices ? ' and its services' : ''}`,
+        again: 'scheduled it again, from now',
+        present: () => this.exists('downtimes', 'downtime', name),
+        reapply: () => this.scheduleDowntime(target, options),
+      });
+    }
+    return ok({ name, serviceDowntimes: Array.isArray(serviceDowntimes) ? serviceDowntimes.length : 0 });
   }
 
   /**
@@ -351,6 +481,9 @@ export class IcingaActions {
       const removed = await this.removeDowntime(downtime.name, options.author);
       if (!removed.ok) return removed;
     }
+    this.recent.forget(
+      (entry) => entry.kind === 'downtime' && (entry.object === target.object || (options.allServices && entry.object.split('!')[0] === target.host)),
+    );
     const gone = [...own, ...children];
     return ok({ removed: gone.length, onServices: target.service === undefined ? gone.filter((downtime) => asText(downtime.attrs.service_name)).length : 0 });
   }

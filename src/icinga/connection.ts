@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { IcingaTimeoutError, type AuthMethod } from './errors.js';
@@ -22,6 +23,11 @@ export interface ConnectionSettings {
   requestTimeoutMs?: number;
   /** Idle time before TCP keepalive probes start (see the note in the constructor). */
   tcpKeepAliveDelayMs?: number;
+  /**
+   * Where caPem and the client certificate and key came from: Icinga2 renews its CA and
+   * certificates, and refreshTls() reads these again (before each reconnect).
+   */
+  files?: { ca?: string; cert?: string; key?: string };
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -33,6 +39,9 @@ export interface ApiResponse {
   body: unknown;
   text: string;
 }
+
+/** How an API request ended: the status class of Icinga2's answer, or no answer (timeout, connection refused). */
+export type ApiRequestResult = '2xx' | '3xx' | '4xx' | '5xx' | 'no-answer';
 
 export interface RequestSettings {
   body?: unknown;
@@ -49,10 +58,16 @@ export class IcingaConnection {
   readonly urls: readonly URL[];
   private current = 0;
   readonly authMethod: AuthMethod;
-  private readonly dispatcher: Agent;
+  private dispatcher: Agent;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
   private readonly clock: Clock;
+  private readonly tcpKeepAliveDelayMs: number;
+  private readonly files: NonNullable<ConnectionSettings['files']>;
+  /** The TLS material in use: CA, and the client certificate and key for certificate auth. */
+  private tls: Pick<SecureContextOptions, 'ca' | 'cert' | 'key'>;
+  /** Told how long each apiRequest took and how it ended (the stream's long request is not one): for the metrics. */
+  onApiRequest?: (seconds: number, result: ApiRequestResult) => void;
 
   constructor(url: string | readonly string[], settings: ConnectionSettings, clock: Clock = systemClock) {
     const urls = typeof url === 'string' ? [url] : url;
@@ -66,14 +81,13 @@ export class IcingaConnection {
     this.requestTimeoutMs = settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.clock = clock;
 
-    const tlsOptions =
+    this.files = settings.files ?? {};
+    this.tcpKeepAliveDelayMs = settings.tcpKeepAliveDelayMs ?? DEFAULT_TCP_KEEPALIVE_DELAY_MS;
+    this.tls =
       settings.auth.method === 'certificate'
         ? { ca: settings.caPem, cert: settings.auth.certPem, key: settings.auth.keyPem }
         : { ca: settings.caPem };
-    if (settings.caPem !== undefined) checkCaPem(settings.caPem);
-    // Fails now, with OpenSSL's reason, on an unreadable or mismatched client certificate and key,
-    // instead of on every connection attempt.
-    createSecureContext(tlsOptions);
+    checkTls(this.tls);
 
     this.headers = { accept: 'application/json' };
     if (settings.auth.method === 'password') {
@@ -81,17 +95,39 @@ export class IcingaConnection {
       this.headers.authorization = `Basic ${credentials}`;
     }
 
-    this.dispatcher = new Agent({
+    this.dispatcher = this.makeAgent();
+  }
+
+  private makeAgent(): Agent {
+    return new Agent({
       connect: {
-        ...tlsOptions,
+        ...this.tls,
         // Node 20.20 sets TCP_KEEPIDLE to this delay, TCP_KEEPINTVL to 1 s and TCP_KEEPCNT to 10
         // (measured with strace), so a silently dead peer is noticed ~40 s into an idle stream.
         keepAlive: true,
-        keepAliveInitialDelay: settings.tcpKeepAliveDelayMs ?? DEFAULT_TCP_KEEPALIVE_DELAY_MS,
+        keepAliveInitialDelay: this.tcpKeepAliveDelayMs,
         timeout: this.requestTimeoutMs,
       },
       headersTimeout: this.requestTimeoutMs,
     });
+  }
+
+  /**
+   * Reads the CA file and the client certificate and key again; when any changed, new connections
+   * use them (open ones finish on the old). Returns the names of the files that changed. Throws,
+   * keeping what is in use, when a file cannot be read or holds nothing usable.
+   */
+  refreshTls(): string[] {
+    const read = (path: string | undefined, current: unknown) => (path === undefined ? current : readFileSync(path, 'utf8'));
+    const next = { ...this.tls, ca: read(this.files.ca, this.tls.ca), ...(this.tls.cert !== undefined && { cert: read(this.files.cert, this.tls.cert), key: read(this.files.key, this.tls.key) }) } as typeof this.tls;
+    const changed = (['ca', 'cert', 'key'] as const).filter((key) => next[key] !== this.tls[key]).map((key) => this.files[key]!);
+    if (changed.length === 0) return [];
+    checkTls(next);
+    this.tls = next;
+    const old = this.dispatcher;
+    this.dispatcher = this.makeAgent();
+    void old.close().catch(() => undefined);
+    return changed;
   }
 
   /** The endpoint requests go to now. */
@@ -132,12 +168,16 @@ export class IcingaConnection {
     const controller = new AbortController();
     const timer = this.clock.setTimeout(() => controller.abort(new IcingaTimeoutError(this.requestTimeoutMs)), this.requestTimeoutMs);
     const combined = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+    const started = this.clock.now();
+    let result: ApiRequestResult = 'no-answer';
     try {
       const response = await this.request(method, path, { body, signal: combined });
       const text = await response.body.text();
+      result = `${Math.min(5, Math.max(2, Math.floor(response.statusCode / 100)))}xx` as ApiRequestResult;
       return { status: response.statusCode, body: parseJson(text), text };
     } finally {
       this.clock.clearTimeout(timer);
+      this.onApiRequest?.((this.clock.now() - started) / 1000, result);
     }
   }
 
@@ -153,6 +193,15 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Fails now, with OpenSSL's reason, on an unreadable CA or a mismatched client certificate and
+ * key, instead of on every connection attempt.
+ */
+function checkTls(tls: Pick<SecureContextOptions, 'ca' | 'cert' | 'key'>): void {
+  if (typeof tls.ca === 'string') checkCaPem(tls.ca);
+  createSecureContext(tls);
 }
 
 /** Node silently ignores a CA that is not PEM, and then trusts nothing: say so at start-up instead. */

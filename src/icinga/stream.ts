@@ -164,7 +164,10 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
   private async run(): Promise<void> {
     let attempts = 0;
     while (!this.stopping) {
-      if (attempts++ > 0) this.counts.reconnects++;
+      if (attempts++ > 0) {
+        this.counts.reconnects++;
+        this.rereadTls();
+      }
       const disconnect = await this.connectOnce();
       if (this.stopping) break;
       const failedUrl = this.url;
@@ -224,6 +227,16 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
     attempt.controller.abort();
     this.attempt = undefined;
     return disconnect;
+  }
+
+  /** Icinga2 renews its CA and certificates: a reconnect uses the files as they are now. */
+  private rereadTls(): void {
+    try {
+      const changed = this.connection.refreshTls();
+      if (changed.length > 0) this.logger.info('re-read renewed TLS files for the event stream', { files: changed.join(',') });
+    } catch (error) {
+      this.logger.error('cannot use the renewed TLS files, keeping the ones in use', { error: describeFailure(error).message });
+    }
   }
 
   private emitStatus(status: StreamStatus): void {

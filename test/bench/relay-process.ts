@@ -10,37 +10,13 @@ import { parseConfig } from '../../src/config/index.js';
 import { parseEventLine } from '../../src/icinga/event-types.js';
 import { createLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
-import { LATENCY_TAG, type RelayAnswer, type RelayProcessOptions, type RelayRequest, type Report, type StormResult, type Usage } from './relay-protocol.js';
+import { configYaml, LATENCY_TAG, type RelayAnswer, type RelayProcessOptions, type RelayRequest, type Report, type StormResult, type Usage } from './relay-protocol.js';
 
 const STORM_BATCH = 500;
 const CATCH_UP_POLL_MS = 10;
 
 /** The system clock with sub-millisecond now(): stream arrival times and write times come from it. */
 const preciseClock: Clock = { ...systemClock, now: () => performance.timeOrigin + performance.now() };
-
-function configYaml(options: RelayProcessOptions): string {
-  const { icinga, irc } = options;
-  return [
-    'icinga:',
-    `  url: ${icinga.url}`,
-    `  ca_file: ${icinga.caFile}`,
-    `  username: ${icinga.username}`,
-    `  password: ${icinga.password}`,
-    `  events: [${options.events.join(', ')}]`,
-    'chat:',
-    '  irc:',
-    '    server: 127.0.0.1',
-    `    port: ${irc.port}`,
-    '    tls: false',
-    `    nick: ${irc.nick}`,
-    `    channels: [${(options.channels ?? ['#ops']).map((channel) => `'${channel}'`).join(', ')}]`,
-    '    colours: false',
-    'log:',
-    '  level: warn',
-    ...(options.extraYaml ?? []),
-    '',
-  ].join('\n');
-}
 
 function usage(): Usage {
   const cpu = process.cpuUsage();

@@ -47,3 +47,28 @@ export type RelayAnswer = { kind: 'ready' } | { kind: 'usage'; usage: Usage } | 
 
 /** Plugin outputs carrying this tag are matched from arrival to the IRC line they become. */
 export const LATENCY_TAG = /bench-seq-(\d+)/;
+
+/** The relay's config for a benchmark: the live Icinga2 and InspIRCd, logging at `logLevel`. */
+export function configYaml(options: RelayProcessOptions, logLevel = 'warn'): string {
+  const { icinga, irc } = options;
+  return [
+    'icinga:',
+    `  url: ${icinga.url}`,
+    `  ca_file: ${icinga.caFile}`,
+    `  username: ${icinga.username}`,
+    `  password: ${icinga.password}`,
+    `  events: [${options.events.join(', ')}]`,
+    'chat:',
+    '  irc:',
+    '    server: 127.0.0.1',
+    `    port: ${irc.port}`,
+    '    tls: false',
+    `    nick: ${irc.nick}`,
+    `    channels: [${(options.channels ?? ['#ops']).map((channel) => `'${channel}'`).join(', ')}]`,
+    '    colours: false',
+    'log:',
+    `  level: ${logLevel}`,
+    ...(options.extraYaml ?? []),
+    '',
+  ].join('\n');
+}

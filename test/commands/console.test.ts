@@ -88,13 +88,16 @@ t.test('through the relay: replies come back on stdout, one line each, and Icing
   const port = await freePort();
   const { config } = parseConfig(`icinga: { url: "https://127.0.0.1:${port}", username: u, password: p }\n`, { env: {} });
   const { backend, input, printed } = consoleWith({ commands: 'always', user: 'root' });
-  const relay = new Relay(config, { logger: memoryLogger(), clock: new FakeClock(), backends: [backend] });
+  const clock = new FakeClock();
+  const relay = new Relay(config, { logger: memoryLogger(), clock, backends: [backend] });
   t.teardown(() => relay.stop());
   await backend.connect();
   input.write('whoami\nstatus web01!http\n');
-  await waitUntil(() => printed().split('\n').length > 2 || undefined, 10_000, 'two replies');
+  // A refused connection is retried for 10 s of the fake clock, moved a second per look.
+  await waitUntil(() => (clock.advance(1_000), printed().split('\n').length > 3 || undefined), 10_000, () => `three replies; printed: ${printed()}`);
   t.same(printed().split('\n'), [
     'you are console; your roles here: operator',
+    'Icinga2 refused the connection (it does while reloading): the relay retries for up to 10 s',
     `cannot reach Icinga2: connection refused by 127.0.0.1:${port}: is Icinga2 running, and is icinga.url right?`,
     '',
   ]);

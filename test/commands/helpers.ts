@@ -4,6 +4,8 @@
  * change in Icinga2 (to prove that a refused or malicious command changed nothing), and a running
  * relay with the backends its config names, for tests through real chat servers.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Test } from 'tap';
 import type { ChatBackend, IncomingMessage } from '../../src/chat/backend.js';
 import { AccessControl, builtInRoles } from '../../src/commands/access.js';
@@ -98,6 +100,19 @@ export function slackChat(apiUrl: string): string {
     channels: ['#ops']
     api_url: ${apiUrl}
 `;
+}
+
+/**
+ * A config file for the built relay (`dist/src/cli.js`) in the harness Icinga2's directory: the
+ * relay user, its password in a file, and `lines` (more YAML) after `icinga.password_file`.
+ */
+export function relayConfigFile(icinga: Icinga2Instance, icingaLines: string[], moreLines: string[]): string {
+  const passwordFile = join(icinga.dir, 'relay-password');
+  writeFileSync(passwordFile, icinga.users.relay.password + '\n', { mode: 0o600 });
+  const configFile = join(icinga.dir, 'relay.yml');
+  const lines = ['icinga:', `  url: ${icinga.url}`, `  username: ${icinga.users.relay.username}`, `  password_file: ${passwordFile}`, ...icingaLines, ...moreLines, ''];
+  writeFileSync(configFile, lines.join('\n'), { mode: 0o600 });
+  return configFile;
 }
 
 // Icinga2 2.13 delivers events in ~5 s ticks.
@@ -204,6 +219,8 @@ export interface FakeSetup {
   registry?: CommandRegistry;
   auditFile?: string;
   width?: number;
+  /** Real actions (against a fake Icinga2) instead of the recording fakes. */
+  actions?: IcingaActions;
   onOutcome?: DispatcherOptions['onOutcome'];
   onThrottled?: DispatcherOptions['onThrottled'];
   references?: DispatcherOptions['references'];
@@ -218,7 +235,9 @@ const UNLIMITED = { burst: 1000, perSecond: 1000 };
 export function dispatcherWithFakes(options: FakeSetup = {}) {
   const clock = new FakeClock();
   const logger = memoryLogger();
-  const { actions, calls } = fakeActions(options.answers);
+  const fakes = fakeActions(options.answers);
+  const { calls } = fakes;
+  const actions = options.actions ?? fakes.actions;
   const registry = options.registry ?? COMMANDS;
   const access = new AccessControl(
     { roles: builtInRoles(COMMANDS), users: { 'irc:alice': ['operator'], 'irc:bob': ['viewer'] }, everyone: ['viewer'], rooms: { 'irc:#closed': [] }, authors: {} },

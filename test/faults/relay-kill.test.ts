@@ -3,14 +3,14 @@
  * and started again with the same state directory: its catch-up summary lists exactly the two
  * changes made while it was dead.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { HARD_STATES_FILE } from '../../src/catchup.js';
 import { startIcinga2 } from '../harness/icinga2.js';
 import { waitForExit } from '../harness/daemon.js';
 import { relayProcesses } from '../helpers/process.js';
-import { waitUntil } from '../commands/helpers.js';
+import { relayConfigFile, waitUntil } from '../commands/helpers.js';
 
 t.test('relay SIGKILL: the restarted relay reports exactly the changes made while it was dead', async (t) => {
   const icinga = await startIcinga2();
@@ -21,26 +21,7 @@ t.test('relay SIGKILL: the restarted relay reports exactly the changes made whil
 
   const stateDir = join(icinga.dir, 'relay-state');
   mkdirSync(stateDir);
-  const passwordFile = join(icinga.dir, 'relay-password');
-  writeFileSync(passwordFile, icinga.users.relay.password + '\n', { mode: 0o600 });
-  const configFile = join(icinga.dir, 'relay.yml');
-  writeFileSync(
-    configFile,
-    [
-      'icinga:',
-      `  url: ${icinga.url}`,
-      `  ca_file: ${icinga.caFile}`,
-      `  username: ${icinga.users.relay.username}`,
-      `  password_file: ${passwordFile}`,
-      'state:',
-      `  dir: ${stateDir}`,
-      'chat:',
-      '  console:',
-      '    timestamps: never',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const configFile = relayConfigFile(icinga, [`  ca_file: ${icinga.caFile}`], ['state:', `  dir: ${stateDir}`, 'chat:', '  console:', '    timestamps: never']);
   const startRelay = relayProcesses(t, configFile);
 
   const first = startRelay();

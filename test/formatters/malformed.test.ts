@@ -26,10 +26,13 @@ const ODD_VALUES: unknown[] = [
   { nested: { deeper: 1 } },
 ];
 
-const fixtureDir = new URL('../../fixtures/events/', import.meta.url);
-const fixtures = readdirSync(fixtureDir)
-  .filter((file) => file.endsWith('.json'))
-  .map((file) => ({ name: file, event: JSON.parse(readFileSync(new URL(file, fixtureDir), 'utf8')) as IcingaEvent }));
+// The events recorded from Icinga2 2.13 and from 2.14.
+const fixtures = ['../../fixtures/events/', '../../fixtures/icinga2-2.14/events/'].flatMap((path) => {
+  const fixtureDir = new URL(path, import.meta.url);
+  return readdirSync(fixtureDir)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => ({ name: `${path.includes('2.14') ? '2.14/' : ''}${file}`, event: JSON.parse(readFileSync(new URL(file, fixtureDir), 'utf8')) as IcingaEvent }));
+});
 
 type Json = Record<string, unknown>;
 

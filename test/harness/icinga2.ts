@@ -17,7 +17,9 @@ import { stopChild, waitForExit } from './daemon.js';
 
 const run = promisify(execFile);
 
-export const ICINGA2_BIN = '/usr/sbin/icinga2';
+/** Debian's package on the host by default; ICINGA2_BIN names another, such as the 2.14 root's wrapper (test/harness/icinga2-root.sh). */
+export const DEFAULT_ICINGA2_BIN = '/usr/sbin/icinga2';
+export const ICINGA2_BIN = process.env.ICINGA2_BIN || DEFAULT_ICINGA2_BIN;
 
 export interface PasswordUser {
   username: string;
@@ -48,7 +50,7 @@ export interface Icinga2Instance {
     full: PasswordUser;
     /** permissions: events/* and objects/query/* only (no status/query: the probe gets 404) */
     restricted: PasswordUser;
-    /** what the README tells operators to give the relay: events/*, status/query, objects/query/*, the chat commands' actions/* */
+    /** what the README tells operators to give the relay: events/*, status/query, objects/query/*, the chat commands' actions/*, filter-expression */
     relay: PasswordUser;
     /** authenticates with a client certificate (CN relay-cert), permissions ["*"] */
     cert: { username: string; certFile: string; keyFile: string };
@@ -98,6 +100,7 @@ export async function freePort(): Promise<number> {
 
 export async function ensureIcinga2Installed(): Promise<void> {
   if (existsSync(ICINGA2_BIN)) return;
+  if (ICINGA2_BIN !== DEFAULT_ICINGA2_BIN) throw new Error(`ICINGA2_BIN names ${ICINGA2_BIN}, which does not exist (test/harness/icinga2-root.sh builds the 2.14 one)`);
   if (process.getuid?.() !== 0) {
     throw new Error(`${ICINGA2_BIN} is missing: install it as root with "apt-get install icinga2-bin"`);
   }
@@ -163,7 +166,7 @@ object ApiUser "${users.restricted.username}" {
 object ApiUser "${users.relay.username}" {
   password = "${users.relay.password}"
   permissions = [ "events/*", "status/query", "objects/query/*", "actions/acknowledge-problem", "actions/remove-acknowledgement",
-    "actions/add-comment", "actions/schedule-downtime", "actions/remove-downtime", "actions/reschedule-check" ]
+    "actions/add-comment", "actions/schedule-downtime", "actions/remove-downtime", "actions/reschedule-check", "filter-expression" ]
 }
 object ApiUser "${users.cert.username}" {
   client_cn = "${users.cert.username}"

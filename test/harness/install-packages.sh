@@ -10,6 +10,9 @@ declare -A binary_of=(
   [atheme-services]=/usr/bin/atheme-services
   [prosody]=/usr/bin/prosody
   [systemd]=/usr/bin/systemd-analyze
+  [debootstrap]=/usr/sbin/debootstrap
+  [lintian]=/usr/bin/lintian
+  [prometheus]=/usr/bin/promtool
 )
 missing=()
 for package in "${!binary_of[@]}"; do

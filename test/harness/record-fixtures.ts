@@ -1,6 +1,8 @@
 /**
  * Records real events and API answers from a real Icinga2 into fixtures/.
- * Run: npm run build && node dist/test/harness/record-fixtures.js
+ * Run: npm run build && node dist/test/harness/record-fixtures.js [directory]
+ * The directory is fixtures/ (Icinga2 2.13, the host's) unless given: the 2.14 ones are recorded with
+ * ICINGA2_BIN=$(bash test/harness/icinga2-root.sh) node dist/test/harness/record-fixtures.js fixtures/icinga2-2.14
  * It drives a scenario that produces every event type in host and service variants, then writes
  * one file per chosen event (fixtures/events/<Type>-<variant>.json), the whole recorded stream
  * (fixtures/stream.ndjson), and API answers (fixtures/responses/<name>.json).
@@ -12,9 +14,9 @@ import { Agent, request } from 'undici';
 import { EVENT_TYPES, type IcingaEvent } from '../../src/icinga/event-types.js';
 import { FLAPPING_SERVICE, SOFT_SERVICE, startIcinga2, type Icinga2Instance } from './icinga2.js';
 
-const root = process.cwd();
-const eventsDir = join(root, 'fixtures', 'events');
-const responsesDir = join(root, 'fixtures', 'responses');
+const fixturesDir = join(process.cwd(), process.argv[2] ?? 'fixtures');
+const eventsDir = join(fixturesDir, 'events');
+const responsesDir = join(fixturesDir, 'responses');
 
 function recordStream(icinga: Icinga2Instance, lines: string[]): { close: () => void } {
   const dispatcher = new Agent({ connect: { ca: readFileSync(icinga.caFile) }, bodyTimeout: 0 });
@@ -129,7 +131,7 @@ try {
 }
 
 const events = lines.map((line) => JSON.parse(line) as IcingaEvent);
-writeFileSync(join(root, 'fixtures', 'stream.ndjson'), lines.join('\n') + '\n');
+writeFileSync(join(fixturesDir, 'stream.ndjson'), lines.join('\n') + '\n');
 
 type Pick = [name: string, test: (e: any) => boolean];
 const isService = (e: any) => typeof e.service === 'string';

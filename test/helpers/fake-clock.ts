@@ -52,3 +52,21 @@ export class FakeClock implements Clock {
     return [...this.timers].sort((a, b) => a.due - b.due || a.seq - b.seq);
   }
 }
+
+/**
+ * Waits for `promise` while it waits on `clock`: gives loopback I/O real time, then moves the
+ * clock to the next timer, until the promise settles (for retries against a fake server).
+ */
+export async function settleOnFakeClock<T>(clock: FakeClock, promise: Promise<T>): Promise<T> {
+  let settled = false;
+  const watched = promise.finally(() => {
+    settled = true;
+  });
+  for (let step = 0; !settled; step++) {
+    if (step === 2000) throw new Error('the promise did not settle in 2000 steps of the fake clock');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const [next] = clock.pendingDelays();
+    if (!settled && next !== undefined) clock.advance(next);
+  }
+  return watched;
+}

@@ -6,8 +6,8 @@ export interface WatchedProcess {
   child: ChildProcess;
   stdout: string[];
   stderr: string[];
-  /** Resolves with the first line (existing or future) of the stream that matches; rejects after timeoutMs. */
-  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs: number): Promise<string>;
+  /** Resolves with the first line (existing from index `from` on, or future) of the stream that matches; rejects after timeoutMs. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs: number, from?: number): Promise<string>;
   exited: Promise<number | null>;
 }
 
@@ -32,8 +32,8 @@ export function watchProcess(command: string, args: string[], env: NodeJS.Proces
     child,
     ...lines,
     exited,
-    waitFor(stream, pattern, timeoutMs) {
-      const seen = lines[stream].find((line) => pattern.test(line));
+    waitFor(stream, pattern, timeoutMs, from = 0) {
+      const seen = lines[stream].slice(from).find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {

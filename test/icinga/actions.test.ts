@@ -10,6 +10,7 @@ import { patternMatcher } from '../../src/glob.js';
 import { checkable, IcingaActions, targetParameters } from '../../src/icinga/actions.js';
 import { IcingaConnection } from '../../src/icinga/connection.js';
 import { freePort, startIcinga2, type PasswordUser } from '../harness/icinga2.js';
+import { FakeClock, settleOnFakeClock } from '../helpers/fake-clock.js';
 
 const http = checkable('web01', 'http');
 const now = () => Date.now() / 1000;
@@ -199,13 +200,21 @@ t.test('against a real Icinga2', async (t) => {
     t.not((await attrs('web02!disk', ['last_check'])).last_check, before, 'the check ran');
   });
 
-  t.test('Icinga2 unreachable', async (t) => {
+  t.test('Icinga2 unreachable: refused for 10 s of retries (a reload refuses for a moment), then said so', async (t) => {
     const port = await freePort();
-    t.same(await actionsAs(icinga.users.relay, `https://127.0.0.1:${port}`).status(http), {
+    const connection = new IcingaConnection(`https://127.0.0.1:${port}`, { caPem: readFileSync(icinga.caFile, 'utf8'), auth: { method: 'password', ...icinga.users.relay } });
+    connections.push(connection);
+    const clock = new FakeClock();
+    const told: string[] = [];
+    const started = clock.now();
+    const unreachable = new IcingaActions(connection, clock, { random: () => 0 }).onBehalfOf((text) => told.push(text));
+    t.same(await settleOnFakeClock(clock, unreachable.status(http)), {
       ok: false,
       kind: 'unreachable',
       message: `cannot reach Icinga2: connection refused by 127.0.0.1:${port}: is Icinga2 running, and is icinga.url right?`,
     });
+    t.equal(clock.now() - started, 10_000, 'retried for 10 s');
+    t.same(told, ['Icinga2 refused the connection (it does while reloading): the relay retries for up to 10 s'], 'told once');
   });
 
   t.test('answers a healthy Icinga2 does not give, and failures in the middle of a sequence', async (t) => {
@@ -237,10 +246,10 @@ t.test('against a real Icinga2', async (t) => {
     const downtime = { name: 'web01!http!1', attrs: { service_name: 'http' } };
     const critical = { state: 2, output: 'CRITICAL' };
 
-    t.same(await answered([{ status: 503, body: { error: 503, status: 'Service Unavailable' } }], () => fake.status(http)), {
+    t.same(await answered([{ status: 502, body: { error: 502, status: 'Bad Gateway' } }], () => fake.status(http)), {
       ok: false,
       kind: 'invalid',
-      message: 'Icinga2 could not list services: HTTP 503: Service Unavailable',
+      message: 'Icinga2 could not list services: HTTP 502: Bad Gateway',
     });
     t.same(await answered([{ status: 409, body: { results: [{ code: 409, status: 'Something new.' }] } }], () => fake.acknowledge(http, options)), {
       ok: false,

@@ -591,6 +591,29 @@ t.test('IcingaConnection', async (t) => {
     t.equal(fake.requests[1]!.path, '/icinga-api/v1/status/IcingaApplication');
   });
 
+  t.test('onApiRequest hears how long each API request took and how it ended', async (t) => {
+    const fake = await startFakeIcinga(t);
+    const clock = new FakeClock();
+    const connection = new IcingaConnection(fake.url, { ...PASSWORD_AUTH, caPem: CA }, clock);
+    t.teardown(() => connection.close());
+    const heard: [number, string][] = [];
+    connection.onApiRequest = (seconds, result) => heard.push([seconds, result]);
+    fake.events = (_request, response) => {
+      clock.advance(1500);
+      response.writeHead(503, { 'content-type': 'application/json' });
+      response.end('{}');
+    };
+    await connection.apiRequest('GET', '/v1/status/IcingaApplication');
+    await connection.apiRequest('POST', '/v1/events', { types: ['StateChange'] });
+    t.same(heard, [[0, '2xx'], [1.5, '5xx']]);
+
+    const refused = new IcingaConnection('https://127.0.0.1:1', PASSWORD_AUTH, clock);
+    t.teardown(() => refused.close());
+    refused.onApiRequest = (seconds, result) => heard.push([seconds, result]);
+    await t.rejects(refused.apiRequest('GET', '/v1/status'));
+    t.same(heard[2], [0, 'no-answer']);
+  });
+
   t.test('refuses plain http, unusable CA files and mismatched client keys at construction', async (t) => {
     t.throws(() => new IcingaConnection('http://127.0.0.1:5665', PASSWORD_AUTH), /must start with https:\/\//);
     t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: 'not a certificate' }), /the CA file holds no PEM certificate/);

@@ -37,9 +37,16 @@ const objects = Array.from({ length: SERVICES }, (_, i) => `${TEST_HOSTS[i % TES
 const createdIn = await (async () => {
   const started = Date.now();
   await pooled(objects, CONCURRENCY, async (object) => {
-    const answer = await icinga.api('PUT', `/v1/objects/services/${encodeURIComponent(object)}`, {
-      attrs: { check_command: 'passive', enable_active_checks: false, max_check_attempts: 1 },
-    });
+    const create = () =>
+      icinga.api('PUT', `/v1/objects/services/${encodeURIComponent(object)}`, {
+        attrs: { check_command: 'passive', enable_active_checks: false, max_check_attempts: 1 },
+      });
+    let answer = await create();
+    // Icinga2 2.14 answers concurrent object creation now and then with 503 "Icinga is reloading" (no reload under way).
+    for (let retry = 0; answer.status === 503 && retry < 50; retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = await create();
+    }
     if (answer.status !== 200) throw new Error(`creating ${object}: HTTP ${answer.status} ${JSON.stringify(answer.json)}`);
   });
   return Date.now() - started;

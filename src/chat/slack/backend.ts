@@ -24,6 +24,7 @@ import {
   type Logger as SlackLogger,
   type WebAPICallResult,
 } from '@slack/web-api';
+import { EnvHttpProxyAgent, fetch as undiciFetch, ProxyAgent, type Dispatcher } from 'undici';
 import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
 import { slackDestinations, type SlackConfig } from './config.js';
 import { Backoff } from '../../util/backoff.js';
@@ -38,6 +39,8 @@ export interface SlackDependencies {
   logger: Logger;
   clock?: Clock;
   random?: Random;
+  /** Where HTTPS_PROXY and NO_PROXY are read; process.env when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A Web API call that hangs would hold up every message behind it. */
@@ -113,6 +116,19 @@ interface EventCallback {
   };
 }
 
+/**
+ * The way out to Slack on a network that has one only through a proxy: `chat.slack.proxy`, else
+ * HTTPS_PROXY / HTTP_PROXY with NO_PROXY (either case), else none. For the Web API and the
+ * Socket Mode websocket alike (both through an HTTP CONNECT tunnel).
+ */
+export function slackProxy(proxy: string | undefined, env: NodeJS.ProcessEnv): Dispatcher | undefined {
+  if (proxy !== undefined) return new ProxyAgent(proxy);
+  const httpsProxy = env.HTTPS_PROXY ?? env.https_proxy;
+  const httpProxy = env.HTTP_PROXY ?? env.http_proxy;
+  if (httpsProxy === undefined && httpProxy === undefined) return undefined;
+  return new EnvHttpProxyAgent({ httpsProxy, httpProxy, noProxy: env.NO_PROXY ?? env.no_proxy });
+}
+
 export class SlackBackend implements ChatBackend {
   readonly name = 'slack';
   readonly destinations: readonly string[];
@@ -156,14 +172,16 @@ export class SlackBackend implements ChatBackend {
     const reconnect = { initialDelayMs: config.reconnect.minMs, maxDelayMs: config.reconnect.maxMs };
     this.webBackoff = new Backoff(reconnect, this.clock, this.random);
     this.socketBackoff = new Backoff(reconnect, this.clock, this.random);
+    const dispatcher = slackProxy(config.proxy, dependencies.env ?? process.env);
     const clientOptions = {
       slackApiUrl: config.apiUrl,
       retryConfig: { retries: 0 },
       timeout: REQUEST_TIMEOUT_MS,
+      ...(dispatcher && { fetch: ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch }),
     };
     const logger = libraryLogger(this.logger);
     this.web = new WebClient(config.botToken, { ...clientOptions, rejectRateLimitedCalls: true, logger });
-    this.socket = new SocketModeClient({ appToken: config.appToken, autoReconnectEnabled: false, clientOptions, logger });
+    this.socket = new SocketModeClient({ appToken: config.appToken, autoReconnectEnabled: false, clientOptions, dispatcher, logger });
     this.socket.on('slack_event', (envelope: SocketModeEnvelope) => void this.receive(envelope));
     this.socket.on('disconnected', () => this.socketDown('the websocket closed'));
     this.outbox = connectionOutbox(config, {

@@ -18,6 +18,8 @@ export interface SlackConfig extends ChatConnectionConfig {
   broadcastRecoveries: boolean;
   /** The first message of a problem is edited to its current state (chat.update). */
   editRoot: boolean;
+  /** HTTP(S) proxy for the Web API and Socket Mode (CONNECT); without it, HTTPS_PROXY/NO_PROXY apply. */
+  proxy?: string;
 }
 
 /** slack:<channel> for each configured channel, as written (#name or an ID). */
@@ -43,6 +45,9 @@ export function slackSchema({ text, envText, secret, secretFile, switchedSection
     threads: z.boolean({ error: expecting('true or false') }).default(true),
     broadcast_recoveries: z.boolean({ error: expecting('true or false') }).default(true),
     edit_root: z.boolean({ error: expecting('true or false') }).default(true),
+    proxy: envText('an http(s)://host:port proxy URL')
+      .pipe(z.string().regex(/^https?:\/\/[^\s/]+\/?$/, { error: expecting('an http(s)://host:port proxy URL') }))
+      .optional(),
     ...connectionKeys(1, 1),
   })
     .superRefine((keys, ctx) => {
@@ -59,6 +64,7 @@ export function slackSchema({ text, envText, secret, secretFile, switchedSection
         threads: keys.threads,
         broadcastRecoveries: keys.broadcast_recoveries,
         editRoot: keys.edit_root,
+        ...(keys.proxy === undefined ? {} : { proxy: keys.proxy }),
         ...connection(keys),
       }),
     );
