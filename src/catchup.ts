@@ -18,6 +18,7 @@ import { currentStateName, eventCheckable } from './icinga/checkables.js';
 import { asNumber, asRecord, asText, firstLine } from './util/values.js';
 import { DelayedSave, readStateFile, writeFileAtomically } from './atomic-file.js';
 import type { Clock, Random, TimerHandle } from './clock.js';
+import { formatGap } from './duration.js';
 import { Backoff, type BackoffOptions } from './util/backoff.js';
 import type { IcingaConnection } from './icinga/connection.js';
 import type { IcingaEvent } from './icinga/event-types.js';
@@ -105,24 +106,6 @@ export function diffStates(known: ReadonlyMap<string, HardState>, current: reado
     changes.push({ ...now, ...(before && { previous: before.state }), kind: healthy ? 'recovered' : 'problem' });
   }
   return changes;
-}
-
-/** "2 min 13 s", "1 h 5 min", "40 s": the two largest units, short enough for a summary line. */
-export function formatGap(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  const units: [number, string][] = [
-    [Math.floor(seconds / 86_400), 'd'],
-    [Math.floor(seconds / 3600) % 24, 'h'],
-    [Math.floor(seconds / 60) % 60, 'min'],
-    [seconds % 60, 's'],
-  ];
-  const first = units.findIndex(([value]) => value > 0);
-  if (first === -1) return '0 s';
-  return units
-    .slice(first, first + 2)
-    .filter(([value]) => value > 0)
-    .map(([value, unit]) => `${value} ${unit}`)
-    .join(' ');
 }
 
 function byRank(a: StateChange, b: StateChange): number {
@@ -338,6 +321,13 @@ export interface CatchUpOptions {
   /** Delays between attempts after a failed reading (doubling, with jitter); the stream's reconnect settings in the relay. */
   retry?: Pick<BackoffOptions, 'initialDelayMs' | 'maxDelayMs'>;
   random?: Random;
+  /**
+   * Whether the change is muted in the destination (src/noise): left out of its summary, which
+   * says how many were. The summary carries no object of its own, so noise control cannot tell.
+   */
+  muted?: (destination: string, change: StateChange) => boolean;
+  /** The store was read by a catch-up of the relay this one replaces (SIGHUP): no first, silent reading. */
+  caughtUp?: boolean;
 }
 
 const HARD = 1;
@@ -358,11 +348,12 @@ export class CatchUp {
   private held: IcingaEvent[] | undefined;
   private running: Promise<void> | undefined;
   /** Whether a reading has succeeded yet: the first one reports the time the relay was stopped. */
-  private caughtUp = false;
+  caughtUp: boolean;
   private readonly retryBackoff: Backoff;
   private retryTimer: TimerHandle | undefined;
 
   constructor(private readonly options: CatchUpOptions) {
+    this.caughtUp = options.caughtUp ?? false;
     // healthyAfterMs 0: one good reading and the next failure starts from the shortest delay again.
     this.retryBackoff = new Backoff({ ...options.retry, healthyAfterMs: 0 }, options.clock, options.random ?? Math.random);
   }
@@ -479,13 +470,16 @@ export class CatchUp {
         byDestination.set(destination, list);
       }
     }
-    for (const [destination, list] of byDestination) {
+    for (const [destination, routed] of byDestination) {
+      const list = routed.filter((change) => !this.options.muted?.(destination, change));
+      if (list.length === 0) continue;
+      const mutedCount = routed.length - list.length;
       const problems = list.filter((change) => change.kind === 'problem').sort(byRank);
       const severity: Severity = problems.length > 0 ? stateSeverity(problems[0].state) : 'ok';
       this.options.submit(destination, {
         eventType: 'CatchUp',
         severity,
-        text: summaryText(lead, list, this.options.width),
+        text: summaryText(mutedCount > 0 ? `${lead}, leaving out ${mutedCount} muted` : lead, list, this.options.width),
         timestamp,
         fields: { problems: problems.length, recovered: list.length - problems.length },
       });

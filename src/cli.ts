@@ -9,22 +9,19 @@
  * throughput); without bytecode flushing, the first alert after a quiet hour does not pay for
  * compiling the pipeline again (V8 drops the bytecode of functions idle across a few GCs).
  */
-import { createReadStream, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type LoadedConfig } from './config/index.js';
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from './icinga/ndjson.js';
-import { DEFAULT_EVENT_TYPES, parseEventLine } from './icinga/event-types.js';
+import { ConfigError, DEFAULT_CONFIG_YAML, DEFAULT_NOISE, loadConfig, parseConfig, type LoadedConfig } from './config/index.js';
+import { DEFAULT_EVENT_TYPES } from './icinga/event-types.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
-import { Pipeline } from './pipeline.js';
+import { eventsIn, Preview, type PreviewSettings } from './preview.js';
 import { IcingaConnection } from './icinga/connection.js';
 import { checkPermissions, relayPermissions } from './icinga/permissions.js';
 import { connectionSettings, Relay } from './relay.js';
-import { createRouter } from './router.js';
 import { testDestinations } from './test-destinations.js';
-import type { Templates } from './templates.js';
 
 export interface CliIo {
   stdin: Readable;
@@ -44,11 +41,15 @@ const USAGE = `Usage:
                                                      message to each destination (or the named
                                                      ones): a line each, delivered or why not;
                                                      exit 1 if any was not
-  icinga-relay format [FILE] [--config FILE] [--width N] [--soft-states]
-                                                     print recorded NDJSON events (FILE or stdin)
-                                                     as the relay would relay them: the event
-                                                     types and format settings of --config, or
-                                                     the defaults
+  icinga-relay format [FILE...] [--config FILE] [--width N] [--soft-states]
+                      [--noise] [--explain]          print recorded events (FILEs or stdin: one
+                                                     JSON event, a JSON array, or NDJSON) as the
+                                                     relay would relay them: the event types and
+                                                     format settings of --config, or the defaults;
+                                                     --noise applies noise control (dedup, storm
+                                                     grouping, rate limit) on the events' own
+                                                     timestamps; --explain says why an event
+                                                     shows nothing
   icinga-relay --help | --version
 
 Without --config, the relay reads $ICINGA_RELAY_CONFIG, and without that its embedded default:
@@ -132,55 +133,39 @@ async function testCommand(path: string | undefined, destinations: string[], io:
   return results.every((result) => result.delivered) ? 0 : 1;
 }
 
-interface FormatSettings {
-  width: number;
-  softStates: boolean;
-  /** Event types the relay would subscribe to; others would never reach it. */
-  types: ReadonlySet<string>;
-  templates?: Templates;
+/** Formats recorded events offline with the relay's own pipeline; parts that are not events are reported and skipped. */
+async function formatEvents(files: string[], settings: PreviewSettings, io: CliIo): Promise<number> {
+  let bad = 0;
+  const preview = new Preview(
+    settings,
+    {
+      line: (text) => io.stdout.write(text + '\n'),
+      problem: (where, text) => {
+        bad++;
+        io.stderr.write(`${where}: ${text}\n`);
+      },
+    },
+    createLogger({ level: 'warn', write: (line) => io.stderr.write(line + '\n') }),
+  );
+  const inputs = files.length > 0 ? files : [undefined];
+  for (const file of inputs) {
+    let text: string;
+    try {
+      text = file ? readFileSync(file, 'utf8') : await readAll(io.stdin);
+    } catch (error) {
+      io.stderr.write(`cannot read ${file ?? 'stdin'}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    for (const located of eventsIn(file ?? 'stdin', text)) preview.add(located);
+  }
+  preview.end();
+  return bad > 0 ? 1 : 0;
 }
 
-/** Formats NDJSON offline with the same pipeline as the relay; bad lines are reported and skipped. */
-async function formatEvents(file: string | undefined, settings: FormatSettings, io: CliIo): Promise<number> {
-  // Routes are left out: this shows what events look like, wherever they would go.
-  const pipeline = new Pipeline({
-    width: settings.width,
-    router: createRouter({ destinations: ['console'], softStates: settings.softStates }),
-    templates: settings.templates,
-  });
-  let lineNumber = 0;
-  let bad = 0;
-  const complain = (text: string) => {
-    bad++;
-    io.stderr.write(`line ${lineNumber}: ${text}\n`);
-  };
-  const splitter = new LineSplitter({
-    maxLineBytes: DEFAULT_MAX_LINE_BYTES,
-    onLine: (line) => {
-      lineNumber++;
-      const { event, problem } = parseEventLine(line);
-      if (problem !== undefined) {
-        complain(`${problem}: ${line.slice(0, 80)}`);
-        return;
-      }
-      if (!settings.types.has(event.type)) return;
-      const delivery = pipeline.process(event);
-      if (delivery) io.stdout.write(delivery.message.text + '\n');
-    },
-    onOverlong: (bytes) => {
-      lineNumber++;
-      complain(`skipped: ${bytes} bytes is longer than ${DEFAULT_MAX_LINE_BYTES}`);
-    },
-  });
-  const input = file ? createReadStream(file) : io.stdin;
-  try {
-    for await (const chunk of input) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  } catch (error) {
-    io.stderr.write(`cannot read ${file ?? 'stdin'}: ${(error as Error).message}\n`);
-    return 2;
-  }
-  splitter.end();
-  return bad > 0 ? 1 : 0;
+async function readAll(input: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -206,14 +191,21 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
     return logger;
   };
   let logger = makeLogger(loaded);
-  let relay = await Relay.create(loaded.config, { logger });
+  let relay: Relay;
+  try {
+    relay = await Relay.create(loaded.config, { logger });
+  } catch (error) {
+    // What the config check could not foresee (a backend library refusing its settings): said plainly, no stack trace.
+    logger.error('cannot start with this configuration', { config: path ?? 'embedded default', error });
+    return 2;
+  }
   logger.info('icinga-relay starting', { version: packageVersion(), config: path ?? 'embedded default' });
 
   // The daemon runs until a signal stops it: while the event stream waits to reconnect, with no
   // chat socket open (console only), nothing else would keep the process alive (it exited 13).
   const alive = setInterval(() => {}, 1 << 30);
   return new Promise<number>((resolve) => {
-    // Signals are handled from here on: a chat server that never answers can hold start() forever.
+    // Signals are handled from here on: a chat server that never answers holds start() for START_WAIT_MS at most, and the event stream not at all.
     let busy: Promise<void> = relay.start();
     const reload = () => {
       // Whatever becomes of the new config: logrotate sends SIGHUP after moving the audit file.
@@ -258,6 +250,23 @@ async function runRelay(path: string | undefined, level: LogLevel | undefined, i
   });
 }
 
+/**
+ * Node's option parser explains itself in its own terms ("Unknown option '-v'. To specify a
+ * positional argument starting with a '-', place it at the end of the command after '--'..."):
+ * said here in the relay's, with the usage below it.
+ */
+function optionProblem(error: NodeJS.ErrnoException): string {
+  // `-c, --config <value>` in Node's text: the long name is the one people look up.
+  const option = /option '(?:-\w, )?(-[^' ]+)/i.exec(error.message)?.[1];
+  if (option === undefined) return error.message;
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return `unknown option ${option}` + (option === '-v' ? ' (--version prints the version; --log-level debug logs more)' : '');
+  }
+  if (/argument missing/.test(error.message)) return `${option} needs a value`;
+  if (/does not take an argument/.test(error.message)) return `${option} takes no value`;
+  return error.message;
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
@@ -269,13 +278,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         'log-level': { type: 'string' },
         width: { type: 'string' },
         'soft-states': { type: 'boolean' },
+        explain: { type: 'boolean' },
+        noise: { type: 'boolean' },
         connect: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
     });
   } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    io.stderr.write(`${optionProblem(error as NodeJS.ErrnoException)}\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -289,7 +300,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const [command, argument, ...extra] = positionals;
   if (command === 'test') return testCommand(values.config ?? io.env.ICINGA_RELAY_CONFIG, positionals.slice(1), io);
-  if (extra.length > 0 || (command === undefined && argument !== undefined)) {
+  if ((extra.length > 0 && command !== 'format') || (command === undefined && argument !== undefined)) {
     io.stderr.write(`unexpected arguments: ${positionals.join(' ')}\n${USAGE}`);
     return 2;
   }
@@ -297,11 +308,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     case 'check-config':
       return checkConfig(argument ?? values.config, values.connect ?? false, io);
     case 'format': {
-      let settings: FormatSettings = { width: 400, softStates: false, types: new Set(DEFAULT_EVENT_TYPES) };
+      let settings: PreviewSettings = { width: 400, softStates: false, types: new Set(DEFAULT_EVENT_TYPES), explain: values.explain === true };
+      let noise = DEFAULT_NOISE;
       if (values.config) {
         try {
           const { config } = loadConfig(values.config, io.env);
-          settings = { ...config.format, types: new Set(config.icinga.events), templates: config.templates };
+          settings = { ...settings, ...config.format, types: new Set(config.icinga.events), templates: config.templates };
+          noise = config.noise ?? DEFAULT_NOISE;
         } catch (error) {
           io.stderr.write(configErrorText(error) + '\n');
           return 2;
@@ -315,7 +328,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
       }
       if (values['soft-states']) settings.softStates = true;
-      return formatEvents(argument, settings, io);
+      if (values.noise) settings.noise = noise;
+      return formatEvents(positionals.slice(1), settings, io);
     }
     case undefined: {
       const level = values['log-level'];

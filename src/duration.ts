@@ -80,3 +80,21 @@ export function formatDuration(ms: number): string {
   }
   return text || '0s';
 }
+
+/** "2 min 13 s", "1 h 5 min", "40 s": the two largest units, short enough for a summary line. */
+export function formatGap(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  const units: [number, string][] = [
+    [Math.floor(seconds / 86_400), 'd'],
+    [Math.floor(seconds / 3600) % 24, 'h'],
+    [Math.floor(seconds / 60) % 60, 'min'],
+    [seconds % 60, 's'],
+  ];
+  const first = units.findIndex(([value]) => value > 0);
+  if (first === -1) return '0 s';
+  return units
+    .slice(first, first + 2)
+    .filter(([value]) => value > 0)
+    .map(([value, unit]) => `${value} ${unit}`)
+    .join(' ');
+}

@@ -17,6 +17,8 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** Whether lines of this level are written: for the caller to skip building what would not be. */
+  enabled(level: LogLevel): boolean;
   /** A logger that adds `component=<name>` to every line. */
   child(component: string): Logger;
   /** Masks this value wherever it would appear in a log line. */
@@ -36,27 +38,54 @@ function renderValue(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
+/**
+ * `secret` where it is not part of a longer word, file name or path: no letter, digit, `_`, `.`,
+ * `-` or `/` right before or after it. Where secrets show up in text (`user:secret@host`,
+ * `PASS secret`, `password="secret"`) they stand alone.
+ */
+function standingAlone(secret: string): RegExp {
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\w./-])${escaped}(?![\\w./-])`, 'g');
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const journald = options.journald ?? Boolean(process.env.JOURNAL_STREAM);
   const now = options.now ?? (() => new Date());
   const threshold = LOG_LEVELS.indexOf(options.level ?? 'info');
-  // Shared by every child, so a secret registered anywhere is masked everywhere.
-  const secrets = new Set<string>();
+  // Shared by every child, so a secret registered anywhere is masked everywhere. Each is masked
+  // only where it stands alone: a password `wrongsasl` leaves `wrongsasl.yml` alone.
+  const secrets = new Map<string, RegExp>();
+
+  const mask = (line: string): string => {
+    for (const secret of secrets.values()) line = line.replace(secret, '***');
+    return line;
+  };
 
   const make = (component: string | undefined): Logger => {
     const emit = (level: LogLevel, message: string, fields?: LogFields) => {
       if (LOG_LEVELS.indexOf(level) < threshold) return;
       const parts = [message];
       if (component) parts.push(`component=${component}`);
+      // A multi-line value (a reload's config errors) follows on lines of its own, never as a literal \n.
+      const continued: string[] = [];
       for (const [key, value] of Object.entries(fields ?? {})) {
-        if (value !== undefined) parts.push(`${key}=${renderValue(value)}`);
+        if (value === undefined) continue;
+        if (typeof value === 'string' && /[\r\n]/.test(value.trim())) {
+          const lines = value.trim().split(/\r?\n|\r/);
+          parts.push(`${key}=(${lines.length} lines below)`);
+          continued.push(...lines.map((line) => `  ${key}: ${line}`));
+        } else {
+          parts.push(`${key}=${renderValue(value)}`);
+        }
       }
-      let line = parts.join(' ').replace(/[\r\n]+/g, ' ');
-      for (const secret of secrets) line = line.split(secret).join('***');
-      write(journald ? `<${SYSLOG_PRIORITY[level]}>${line}` : `${now().toISOString()} ${level.toUpperCase()} ${line}`);
+      for (const line of [parts.join(' ').replace(/[\r\n]+/g, ' '), ...continued]) {
+        const masked = mask(line);
+        write(journald ? `<${SYSLOG_PRIORITY[level]}>${masked}` : `${now().toISOString()} ${level.toUpperCase()} ${masked}`);
+      }
     };
     return {
+      enabled: (level) => LOG_LEVELS.indexOf(level) >= threshold,
       debug: (m, f) => emit('debug', m, f),
       info: (m, f) => emit('info', m, f),
       warn: (m, f) => emit('warn', m, f),
@@ -64,7 +93,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       child: (name) => make(component ? `${component}.${name}` : name),
       addSecret: (secret) => {
         // Very short values would mask unrelated text; nobody uses a 3-character password.
-        if (secret && secret.length >= 4) secrets.add(secret);
+        if (secret && secret.length >= 4 && !secrets.has(secret)) secrets.set(secret, standingAlone(secret));
       },
     };
   };

@@ -27,9 +27,18 @@ import { CatchUp, HardStateStore, readCurrentStates } from './catchup.js';
 import { DEFAULT_FORGET_AFTER_MS, ProblemBook } from './problems/book.js';
 import { ActionEchoes } from './problems/echoes.js';
 import { referenced } from './problems/referenced.js';
-import { SilenceWatch } from './silence.js';
+import { SilenceWatch, type SilenceState } from './silence.js';
 import { objectUrl, type WebConfig } from './web-links.js';
 import { createMentions, createRouter, routesNeedObjects } from './router.js';
+
+/** An event's fate in one destination, by what noise control reported. */
+const NOISE_FATES: Record<NoiseCount, string> = {
+  deduplicated: 'dropped: deduplicated',
+  flapping: 'held back: flapping',
+  muted: 'dropped: muted',
+  grouped: 'grouped into a storm summary',
+  suppressed: 'rate-limited: counted into a suppression notice',
+};
 
 export interface RelayDependencies {
   logger: Logger;
@@ -47,6 +56,17 @@ export interface RelayDependencies {
   hardStates?: HardStateStore;
   /** The open problems, carried over by replace(). */
   problems?: ProblemBook;
+  /** Where contact with Icinga2 stood in the relay this one replaces: an outage spans a reload. */
+  contact?: Contact;
+}
+
+/** Contact with Icinga2 as a reload carries it over. */
+export interface Contact {
+  /** The stream had connected: its next connect ends a gap, not the start. */
+  streamWasUp: boolean;
+  silence: SilenceState;
+  /** The hard states (carried with them) were read: the next reading reports, not records. */
+  caughtUp: boolean;
 }
 
 export interface StopOptions {
@@ -70,7 +90,7 @@ export function connectionSettings(icinga: RelayConfig['icinga']): ConnectionSet
     requestTimeoutMs: icinga.requestTimeoutMs,
     auth:
       auth.kind === 'password'
-        ? { method: 'password', username: auth.username, password: auth.password }
+        ? { method: 'password', username: auth.username, password: auth.password, passwordFile: auth.passwordFile }
         : { method: 'certificate', certPem: auth.cert, keyPem: auth.key },
   };
 }
@@ -122,17 +142,24 @@ export class Relay {
   /** Open problems and their references, per destination (src/problems/book.ts). */
   readonly problems: ProblemBook;
   private readonly silence: SilenceWatch;
-  private streamWasUp = false;
+  private streamWasUp: boolean;
   private readonly dependencies: RelayDependencies;
   private readonly alreadyConnected: ReadonlySet<ChatBackend>;
   /** Set by replace() when the next relay took the hard states over: stop() leaves them to it. */
   private hardStatesHandedOver = false;
   /** Set by stop(): a backend carried over to the next relay no longer runs this one's commands. */
   private stopped = false;
+  /** Logs each event's fate at debug. */
+  private readonly eventLogger: Logger;
+  private readonly softStates: boolean;
+  /** While an event is submitted to a destination at debug level: what noise control did with it. */
+  private fates: { destination: string; message: RelayMessage; passed?: boolean; kind?: NoiseCount } | undefined;
+  /** log.deliveries: one info line per message sent. */
+  private readonly logDeliveries: boolean;
 
   /** A relay with the chat backends its config names, unless `dependencies` brings them. */
   static async create(config: RelayConfig, dependencies: RelayDependencies): Promise<Relay> {
-    const backends = dependencies.backends ?? (await (dependencies.createBackends ?? createBackends)(config.chat, { logger: dependencies.logger }));
+    const backends = dependencies.backends ?? (await (dependencies.createBackends ?? createBackends)(config.chat, { logger: dependencies.logger, logDeliveries: config.log.deliveries }));
     return new Relay(config, { ...dependencies, backends });
   }
 
@@ -142,6 +169,9 @@ export class Relay {
     this.noiseSettings = { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width };
     this.shutdownFlushMs = config.shutdown.flushMs;
     this.logger = dependencies.logger;
+    this.eventLogger = this.logger.child('events');
+    this.softStates = config.format.softStates;
+    this.logDeliveries = config.log.deliveries;
     this.dependencies = dependencies;
     this.alreadyConnected = new Set(dependencies.connected ?? []);
     const clock = dependencies.clock ?? systemClock;
@@ -196,7 +226,8 @@ export class Relay {
     // Catch-up and silence detection: independent of the object cache's own re-read above.
     // Carried over by replace() while the state directory is the same: changes still on their way to chat stay unannounced.
     const carried = dependencies.hardStates;
-    this.hardStates = carried?.dir === config.state?.dir && carried ? carried : new HardStateStore({ dir: config.state?.dir, clock, logger: this.logger.child('catchup') });
+    const storeCarried = carried?.dir === config.state?.dir && carried !== undefined;
+    this.hardStates = storeCarried ? carried : new HardStateStore({ dir: config.state?.dir, clock, logger: this.logger.child('catchup') });
     this.hardStates.delivered = () => this.delivered();
     this.catchUp = new CatchUp({
       read: () => readCurrentStates(this.actionsConnection),
@@ -209,7 +240,10 @@ export class Relay {
       width: config.format.width,
       retry: backoff,
       random,
+      caughtUp: storeCarried && dependencies.contact?.caughtUp,
+      muted: (destination, change) => this.noise.muting(destination, change.object, change.kind === 'recovered') !== undefined,
     });
+    this.streamWasUp = dependencies.contact?.streamWasUp ?? false;
     // Carried over by replace() while the state directory is the same (without one it lives only in memory).
     this.echoes = new ActionEchoes(clock);
     this.web = config.web;
@@ -238,7 +272,10 @@ export class Relay {
     });
 
     const deliver = (destination: string, message: RelayMessage) => this.deliver(destination, message);
-    const onCount = (destination: string, kind: NoiseCount, events: number) => this.metrics.noiseCount(destination, kind, events);
+    const onCount = (destination: string, kind: NoiseCount, events: number) => {
+      if (this.fates && destination === this.fates.destination) this.fates.kind = kind;
+      this.metrics.noiseCount(destination, kind, events);
+    };
     this.noise =
       dependencies.noise ??
       new NoiseControl({ ...this.noiseSettings.noise, width: config.format.width, deliver, onCount }, { clock, logger: this.logger.child('noise') });
@@ -312,9 +349,19 @@ export class Relay {
     return this.clock.now() / 1000 - message.timestamp;
   }
 
-  /** Connects every backend (one failing does not stop the others), then starts reading events: after START_WAIT_MS at the latest. */
+  /**
+   * Starts reading events and connects every backend, each on its own: a backend that cannot
+   * connect holds up neither the stream nor the others (their messages wait in their queues).
+   * Resolves once each backend's first attempt is over, connected or not, or after START_WAIT_MS
+   * at the latest (a chat server that accepts and never answers).
+   */
   async start(): Promise<void> {
     this.audit.open();
+    this.silence.start(this.dependencies.contact?.silence);
+    if (this.health) this.healthPort = await this.health.start();
+    // SIGTERM while the listener was starting.
+    if (this.stopped) return;
+    this.stream.start();
     const connecting = new Set(this.backends.filter((backend) => !this.alreadyConnected.has(backend)));
     const connected = Promise.all(
       [...connecting].map((backend) =>
@@ -324,7 +371,6 @@ export class Relay {
           .finally(() => connecting.delete(backend)),
       ),
     );
-    // A chat server that accepts and never answers must not keep events from being read: they wait in its queue.
     let timer: TimerHandle | undefined;
     const waited = new Promise<void>((resolve) => {
       timer = this.clock.setTimeout(() => {
@@ -334,26 +380,56 @@ export class Relay {
     });
     await Promise.race([connected, waited]);
     this.clock.clearTimeout(timer);
-    this.silence.start();
-    if (this.health) this.healthPort = await this.health.start();
-    this.stream.start();
   }
 
   handleEvent(event: IcingaEvent): void {
-    if (this.catchUp.hold(event)) return;
-    if (this.objects && event.type.startsWith('Object')) this.objects.handleEvent(event);
-    if (this.cacheOnlyTypes.has(event.type)) return;
-    const delivery = this.pipeline.process(event);
-    if (!delivery) return;
-    for (const destination of delivery.destinations) {
-      // The events command's filter, then what only echoes a line already posted there.
-      if (!this.noise.mutes.shows(destination, delivery.message.eventType)) continue;
-      if (!this.echoes.folds(destination, delivery.message)) this.noise.submit(destination, delivery.message);
+    // At debug, one line per event says what became of it ("where did my alert go?").
+    const trace = this.eventLogger.enabled('debug');
+    if (this.catchUp.hold(event)) {
+      if (trace) this.traceEvent(event, 'held until the catch-up reading is in');
+      return;
     }
+    if (this.objects && event.type.startsWith('Object')) this.objects.handleEvent(event);
+    if (this.cacheOnlyTypes.has(event.type)) {
+      if (trace) this.traceEvent(event, 'read for the object cache only (not in icinga.events)');
+      return;
+    }
+    const delivery = this.pipeline.process(event);
+    if (!delivery) {
+      if (trace) this.traceEvent(event, event.state_type === 0 && !this.softStates ? 'dropped: SOFT state (format.soft_states is off)' : 'dropped: no route');
+      return;
+    }
+    // The events command's filter, then what only echoes a line already posted there (src/problems/echoes.ts).
+    const shown = delivery.destinations.filter(
+      (destination) => this.noise.mutes.shows(destination, delivery.message.eventType) && !this.echoes.folds(destination, delivery.message),
+    );
+    if (!trace) {
+      for (const destination of shown) this.noise.submit(destination, delivery.message);
+      return;
+    }
+    const fates: string[] = [];
+    for (const destination of delivery.destinations) {
+      if (!shown.includes(destination)) {
+        fates.push(`${destination} not shown: left out by its events filter, or it echoes an action already shown there`);
+        continue;
+      }
+      this.fates = { destination, message: delivery.message };
+      this.noise.submit(destination, delivery.message);
+      fates.push(`${destination} ${this.fates.passed ? 'passed to the chat backend' : this.fates.kind ? NOISE_FATES[this.fates.kind] : 'held for a storm window or the rate limit'}`);
+    }
+    this.fates = undefined;
+    this.traceEvent(event, `routed: ${fates.join(', ')}`);
+  }
+
+  private traceEvent(event: IcingaEvent, fate: string): void {
+    const { host, service } = event;
+    const object = typeof host === 'string' ? (typeof service === 'string' ? `${host}!${service}` : host) : undefined;
+    this.eventLogger.debug('event', { type: event.type, object, fate });
   }
 
   /** What noise control lets out, to the backend that serves the destination. */
   private deliver(destination: string, message: RelayMessage): void {
+    if (this.fates?.destination === destination && this.fates.message === message) this.fates.passed = true;
     const backend = this.backendByDestination.get(destination);
     if (!backend) {
       // Only after a reload that removed the destination while noise control still held messages for it.
@@ -380,7 +456,11 @@ export class Relay {
     backend
       .send(destination, outgoing)
       .then(
-        () => this.metrics.messageSent(destination, true, this.lagOf(message)),
+        () => {
+          this.metrics.messageSent(destination, true, this.lagOf(message));
+          // A backend with a queue logs when it hands the message to the server; the console sends at once.
+          if (this.logDeliveries && !backend.flush) this.logger.info('sent', { destination, eventType: message.eventType, text: message.text });
+        },
         (error: unknown) => {
           this.metrics.messageSent(destination, false);
           this.logger.error('delivery failed', { destination, eventType: message.eventType, error });
@@ -473,7 +553,7 @@ export class Relay {
     const changed = Object.fromEntries(Object.entries(config.chat).filter(([name]) => !keptNames.has(name))) as ChatConfig;
     const create = dependencies.createBackends ?? this.dependencies.createBackends ?? createBackends;
     // Made before this relay stops: a backend that cannot be made leaves the running relay as it is.
-    const created = await create(changed, { logger: dependencies.logger });
+    const created = await create(changed, { logger: dependencies.logger, logDeliveries: config.log.deliveries });
     const keepNoise = isDeepStrictEqual(this.noiseSettings, { noise: config.noise ?? DEFAULT_NOISE, width: config.format.width });
     // The changes still on their way stay unannounced in the next relay, which sends them; unless
     // what holds them is closed here (noise control, a replaced backend): then the file keeps them
@@ -490,6 +570,7 @@ export class Relay {
       ...(keepNoise && { noise: this.noise }),
       ...(this.hardStatesHandedOver && { hardStates: this.hardStates }),
       problems: this.problems,
+      contact: { streamWasUp: this.streamWasUp, silence: this.silence.state, caughtUp: this.catchUp.caughtUp },
     });
     this.logger.info('reloading: chat connections', {
       kept: kept.map((backend) => backend.name).join(',') || 'none',

@@ -6,7 +6,7 @@
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './log.js';
 import type { RelayMessage, Severity } from './message.js';
-import { formatGap } from './catchup.js';
+import { formatGap } from './duration.js';
 
 export interface SilenceOptions {
   /** How long the stream may be unusable before anyone is told. */
@@ -24,6 +24,14 @@ function clockTime(ms: number): string {
   return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
 }
 
+/** Where a watch stands: handed to the watch of the relay that replaces this one (SIGHUP). */
+export interface SilenceState {
+  downSince: number | undefined;
+  reason: string;
+  /** "lost contact" was posted: "back in contact" is owed. */
+  told: boolean;
+}
+
 export class SilenceWatch {
   private downSince: number | undefined;
   private reason = 'not connected yet';
@@ -37,9 +45,25 @@ export class SilenceWatch {
     return this.downSince;
   }
 
-  /** The relay starts without contact: silence counts from now. */
-  start(): void {
-    this.lost('not connected yet');
+  get state(): SilenceState {
+    return { downSince: this.downSince, reason: this.reason, told: this.told };
+  }
+
+  /**
+   * The relay starts without contact: silence counts from now; or, after a reload, from where the
+   * replaced relay's watch stood, so an outage that spans the reload is one outage, told once and
+   * ended once.
+   */
+  start(resumed?: SilenceState): void {
+    if (resumed?.downSince !== undefined) {
+      this.downSince = resumed.downSince;
+      this.reason = resumed.reason;
+      this.told = resumed.told;
+      const dueInMs = resumed.downSince + this.options.afterMs - this.options.clock.now();
+      if (!this.told) this.timer = this.options.clock.setTimeout(() => this.tell(), Math.max(0, dueInMs));
+      return;
+    }
+    this.lost(resumed ? 'reloading' : 'not connected yet');
   }
 
   lost(reason: string): void {

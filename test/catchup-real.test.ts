@@ -9,10 +9,10 @@ import { Relay } from '../src/relay.js';
 import { startIcinga2, type Icinga2Instance } from './harness/icinga2.js';
 import { EVENT_WAIT_MS, FakeChatBackend, relayConfig, waitUntil } from './commands/helpers.js';
 
-async function startRelay(t: Test, icinga: Icinga2Instance, stateDir: string) {
+async function startRelay(t: Test, icinga: Icinga2Instance, stateDir: string, extraYaml = '') {
   const logger = memoryLogger();
   const chat = new FakeChatBackend('irc', ['irc:#ops']);
-  const relay = new Relay(relayConfig(icinga, `state:\n  dir: ${stateDir}\n`), { logger, backends: [chat] });
+  const relay = new Relay(relayConfig(icinga, `state:\n  dir: ${stateDir}\n${extraYaml}`), { logger, backends: [chat] });
   let connections = 0;
   relay.stream.on('status', (status) => {
     if (status.state === 'connected') connections += 1;
@@ -60,4 +60,26 @@ t.test('restart with the same state directory, and an Icinga2 reload', async (t)
   await new Promise((resolve) => setTimeout(resolve, 7000));
   t.equal(reported('web02!http').length, 1, `web02!http once: ${second.chat.texts(from).join(' | ')}`);
   t.equal(reported('web01!http').length, 1, `web01!http once: ${second.chat.texts(from).join(' | ')}`);
+});
+
+t.test('the catch-up summary after a restart leaves out what is muted in the destination, and says so', async (t) => {
+  const icinga = await startIcinga2();
+  t.teardown(() => icinga.destroy());
+  const stateDir = t.testdir();
+  const noise = `noise:\n  state_file: ${stateDir}/mutes.json\n`;
+  await icinga.processCheckResult('web01!http', 0, 'HTTP OK');
+  await icinga.processCheckResult('db01!disk', 0, 'DISK OK');
+  const first = await startRelay(t, icinga, stateDir, noise);
+  // As `!mute web01 for 1m` does; the state file keeps it across the restart.
+  first.relay.noise.mutes.add({ destination: 'irc:#ops', pattern: 'web01', until: Date.now() + 60_000, author: 'alice' });
+  await first.relay.stop();
+
+  await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - refused');
+  await icinga.processCheckResult('db01!disk', 2, 'DISK CRITICAL');
+
+  const second = await startRelay(t, icinga, stateDir, noise);
+  const summaries = second.chat.sent.filter(({ message }) => message.eventType === 'CatchUp');
+  t.equal(summaries.length, 1);
+  t.match(summaries[0]?.message.text, /^While the relay was stopped \(\d+ s\), leaving out 1 muted: 1 new problem: db01!disk CRITICAL$/);
+  t.notMatch(summaries[0]?.message.text, /web01/, 'the muted object is not named');
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import t from 'tap';
+import { TEST_CERT_PEM } from './helpers/pem.js';
 import { ConfigError, parseConfig, type IrcConfig } from '../src/config/index.js';
 
 const ENV = { ICINGA_RELAY_PASSWORD: 'icinga-secret', IRC_PASSWORD: 'irc-secret' };
@@ -56,7 +57,7 @@ t.test('the port follows tls; the user name follows the nick', async (t) => {
 });
 
 t.test('every key can be set', async (t) => {
-  const dir = t.testdir({ 'ca.crt': 'IRC CA PEM\n', 'nickserv-password': 'from-a-file\n' });
+  const dir = t.testdir({ 'ca.crt': TEST_CERT_PEM, 'nickserv-password': 'from-a-file\n' });
   const { irc, secrets } = parseIrc(
     `server: irc.example.org
 port: 6697
@@ -82,7 +83,7 @@ reconnect: { min: 5s, max: 2m }`,
     host: 'irc.example.org',
     port: 6697,
     tls: true,
-    ca: 'IRC CA PEM\n',
+    ca: TEST_CERT_PEM,
     nick: 'alertbot',
     username: 'alerts',
     realname: 'Icinga alerts',
@@ -153,7 +154,7 @@ t.test('required keys, wrong types and unknown keys', async (t) => {
     'chat.irc.reconnect: expected min no longer than max but found min 1m, max 1s',
   ]);
   t.match(ircProblems('server: irc.example.org\nchannel: "#ops"\npassword: x\nchannels: ["#ops"]'), [
-    /^chat\.irc\.channel: unknown key \(allowed: server, port, tls, ca_file, nick, username, realname, sasl_account, sasl_password, sasl_password_file, nickserv_password, nickserv_password_file, channels, colours, rate, queue_size, reconnect\)$/,
+    /^chat\.irc\.channel: unknown key, did you mean channels\? \(allowed: server, port, tls, ca_file, nick, username, realname, sasl_account, sasl_password, sasl_password_file, nickserv_password, nickserv_password_file, channels, colours, rate, queue_size, reconnect\)$/,
     /^chat\.irc\.password: unknown key/,
   ]);
 });

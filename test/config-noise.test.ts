@@ -66,7 +66,7 @@ t.test('errors name the key path', async (t) => {
       'noise.dedup.types[0]: expected one of StateChange, Notification, Flapping but found "CheckResult"',
       'noise.dedup.keep: expected one of first, notification but found "last"',
       'noise.storm.group_from: expected a whole number of messages from 2 to 1000 but found 1',
-      'noise.storm.nmes: unknown key (allowed: window, group_from, names, host_lines)',
+      'noise.storm.nmes: unknown key, did you mean names? (allowed: window, group_from, names, host_lines)',
       'noise.rate.burst: expected a whole number of messages, at least 1 but found 0',
       'noise.queue_size: expected a whole number of messages from 1 to 10000 but found "many"',
       'noise.state_file: cannot write /nonexistent/dir/mutes.json (ENOENT: no such file or directory)',

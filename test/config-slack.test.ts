@@ -107,7 +107,7 @@ t.test('a token written into a file others can read is warned about', async (t) 
   writeFileSync(path, withSlack('bot_token: xoxb-inline', 'app_token: ${SLACK_APP_TOKEN}', "channels: ['#ops']"));
   chmodSync(path, 0o644);
   t.same(loadConfig(path, ENV).warnings, [
-    `config file ${path} is readable by others (mode 0644) and holds a bot_token: chmod 600 it or use bot_token_file / \${ENV}`,
+    `config file ${path} is readable by others (mode 0644) and holds a bot_token: make it owner root, group icinga-relay, mode 0640, or use bot_token_file / \${ENV}`,
   ]);
 });
 
@@ -155,7 +155,7 @@ t.test('retries, rate, queue_size and reconnect are checked', async (t) => {
 t.test('unknown keys are errors that list the allowed ones', async (t) => {
   t.same(problems(withSlack(...TOKENS, "channels: ['#ops']", 'token: xoxb-1', 'channel: C0123ABC')), [
     'chat.slack.token: unknown key (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, proxy, rate, queue_size, reconnect)',
-    'chat.slack.channel: unknown key (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, proxy, rate, queue_size, reconnect)',
+    'chat.slack.channel: unknown key, did you mean channels? (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, proxy, rate, queue_size, reconnect)',
   ]);
   t.same(problems(withSlack(...TOKENS, "channels: ['#ops']", 'rate: { per_minute: 60 }')), [
     'chat.slack.rate.per_minute: unknown key (allowed: burst, per_second)',

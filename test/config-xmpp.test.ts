@@ -1,6 +1,7 @@
 /** The chat.xmpp section of the config: defaults, every key, and every error with its key path. */
 import { join } from 'node:path';
 import t from 'tap';
+import { TEST_CERT_PEM } from './helpers/pem.js';
 import { ConfigError, parseConfig, type ConfigSource, type XmppConfig } from '../src/config/index.js';
 
 const ICINGA = 'icinga:\n  url: https://icinga.example.org:5665\n  username: relay\n  password: secret\n';
@@ -56,7 +57,7 @@ t.test('the members of a members-only room are the XMPP identities of access.use
 });
 
 t.test('every key can be set', async (t) => {
-  const dir = t.testdir({ 'ca.pem': 'CA PEM\n', 'password.txt': 'from-a-file\n' });
+  const dir = t.testdir({ 'ca.pem': TEST_CERT_PEM, 'password.txt': 'from-a-file\n' });
   const { config, secrets } = parse(
     [
       'service: xmpps://xmpp.example.org:5223/',
@@ -79,7 +80,7 @@ t.test('every key can be set', async (t) => {
     service: 'xmpps://xmpp.example.org:5223',
     jid: 'relay@example.org',
     password: 'from-a-file',
-    ca: 'CA PEM\n',
+    ca: TEST_CERT_PEM,
     allowPlaintext: true,
     nick: 'alerts',
     rooms: [{ jid: 'ops@conference.example.org' }, { jid: 'db@conference.example.org', password: 'room-secret' }],

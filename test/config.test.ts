@@ -1,6 +1,8 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { TEST_CERT_PEM, TEST_KEY_PEM } from './helpers/pem.js';
+import { Backoff } from '../src/util/backoff.js';
 import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig, type ConfigSource, type RelayConfig } from '../src/config/index.js';
 import { DEFAULT_EVENT_TYPES, EVENT_TYPES } from '../src/icinga/event-types.js';
 
@@ -36,11 +38,11 @@ const EXPECTED_DEFAULTS: RelayConfig = {
     maxLineBytes: 8 * 1024 * 1024,
     probeIntervalMs: 60_000,
     requestTimeoutMs: 10_000,
-    reconnect: { minMs: 1_000, maxMs: 60_000 },
+    reconnect: { minMs: 1_000, maxMs: 10_000 },
   },
   format: { width: 400, softStates: false },
   chat: { console: { timestamps: 'auto' } },
-  log: { level: 'info' },
+  log: { level: 'info', deliveries: false },
   shutdown: { flushMs: 5_000 },
 };
 
@@ -51,7 +53,7 @@ t.test('a minimal config gets every default', async (t) => {
 });
 
 t.test('every key can be set', async (t) => {
-  const dir = t.testdir({ 'ca.crt': 'CA PEM\n' });
+  const dir = t.testdir({ 'ca.crt': TEST_CERT_PEM });
   const { config } = parse(
     `icinga:
   url: [https://a.example.org:5665, https://b.example.org:5665/]
@@ -66,7 +68,7 @@ t.test('every key can be set', async (t) => {
   reconnect: { min: 5s, max: 1h30m }
 format: { width: 40, soft_states: true }
 chat: { console: { timestamps: never } }
-log: { level: debug }
+log: { level: debug, deliveries: true }
 shutdown: { flush: 12s }
 `,
     { path: join(dir, 'relay.yml') },
@@ -75,7 +77,7 @@ shutdown: { flush: 12s }
     configFile: join(dir, 'relay.yml'),
     icinga: {
       urls: ['https://a.example.org:5665', 'https://b.example.org:5665/'],
-      ca: 'CA PEM\n',
+      ca: TEST_CERT_PEM,
       caFile: join(dir, 'ca.crt'),
       auth: { kind: 'password', username: 'relay', password: PASSWORD, passwordFile: undefined },
       events: ['CheckResult', 'StateChange'],
@@ -87,7 +89,7 @@ shutdown: { flush: 12s }
     },
     format: { width: 40, softStates: true },
     chat: { console: { timestamps: 'never' } },
-    log: { level: 'debug' },
+    log: { level: 'debug', deliveries: true },
     shutdown: { flushMs: 12_000 },
   });
 });
@@ -95,6 +97,17 @@ shutdown: { flush: 12s }
 t.test('sections left empty get their defaults', async (t) => {
   const { config } = parse(`${icinga('  reconnect:\n')}format:\nchat:\n  console:\nlog:\nshutdown:\n`);
   t.same(config, EXPECTED_DEFAULTS);
+});
+
+t.test('by default the event stream retries within 10 s of Icinga2 coming back, with jitter; chat backends back off to 60 s', async (t) => {
+  const { config } = parse(`${icinga()}chat:\n  irc: { server: irc.example.org, nick: relay, channels: ['#ops'] }\n`);
+  const delays = (reconnect: { minMs: number; maxMs: number }, random: number) => {
+    const backoff = new Backoff({ initialDelayMs: reconnect.minMs, maxDelayMs: reconnect.maxMs }, { now: () => 0 }, () => random);
+    return Array.from({ length: 8 }, () => backoff.nextDelay());
+  };
+  t.same(delays(config.icinga.reconnect, 0), [1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000, 10_000]);
+  t.same(delays(config.icinga.reconnect, 0.5), [900, 1_800, 3_600, 7_200, 9_000, 9_000, 9_000, 9_000], 'up to a fifth shorter at random');
+  t.equal(config.chat.irc?.reconnect.maxMs, 60_000);
 });
 
 t.test('the ranges of numbers are inclusive', async (t) => {
@@ -122,15 +135,15 @@ t.test('an empty file, and a top level that is not a mapping', async (t) => {
 
 t.test('unknown keys are errors at every level', async (t) => {
   t.same(problems(`${icinga('  user: relay\n  reconnect: { min: 1s, maximum: 1m }\n')}route: []\n`), [
-    'icinga.reconnect.maximum: unknown key (allowed: min, max)',
-    'icinga.user: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
-    'route: unknown key (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown, web)',
+    'icinga.reconnect.maximum: unknown key, did you mean max? (allowed: min, max)',
+    'icinga.user: unknown key, did you mean username? (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
+    'route: unknown key, did you mean routes? (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown, web)',
   ]);
   t.same(problems(`${icinga()}format: { colour: true }\nchat: { console: { colour: x } }\nlog: { file: /x, lvl: debug }\n`), [
     'format.colour: unknown key (allowed: width, soft_states)',
     'chat.console.colour: unknown key (allowed: timestamps)',
-    'log.file: unknown key (allowed: level)',
-    'log.lvl: unknown key (allowed: level)',
+    'log.file: unknown key (allowed: level, deliveries)',
+    'log.lvl: unknown key (allowed: level, deliveries)',
   ]);
   t.same(problems(`${icinga()}chat: { matrix: { server: x } }\n`), [
     'chat.matrix: unknown key (allowed: console, irc, xmpp, slack)',
@@ -194,7 +207,7 @@ t.test('durations: icinga.probe_interval and icinga.reconnect', async (t) => {
     'icinga.probe_interval: expected a duration such as 90s, 30m, 2h or 1d12h but found "0s" (it must be longer than zero)',
   ]);
   t.same(problems(icinga('  reconnect: { min: 2m, max: 1m }\n')), ['icinga.reconnect: expected min no longer than max but found min 2m, max 1m']);
-  t.same(problems(icinga('  reconnect: { min: 2m }\n')), ['icinga.reconnect: expected min no longer than max but found min 2m, max 1m']);
+  t.same(problems(icinga('  reconnect: { min: 20s }\n')), ['icinga.reconnect: expected min no longer than max but found min 20s, max 10s'], 'against the default max');
   t.same(problems(icinga('  reconnect: 5s\n')), ['icinga.reconnect: expected a mapping but found "5s"']);
 });
 
@@ -303,7 +316,7 @@ t.test('the password must be a non-empty string, and is never shown', async (t) 
 });
 
 t.test('client-certificate auth: cert_file and key_file, both readable', async (t) => {
-  const dir = t.testdir({ 'relay.crt': 'CERT PEM\n', 'relay.key': 'KEY PEM\n' });
+  const dir = t.testdir({ 'relay.crt': TEST_CERT_PEM, 'relay.key': TEST_KEY_PEM });
   const path = join(dir, 'relay.yml');
   const base = `icinga:\n  url: ${ICINGA_URL}\n`;
 
@@ -311,9 +324,9 @@ t.test('client-certificate auth: cert_file and key_file, both readable', async (
   t.same(config.icinga.auth, {
     kind: 'certificate',
     username: undefined,
-    cert: 'CERT PEM\n',
+    cert: TEST_CERT_PEM,
     certFile: join(dir, 'relay.crt'),
-    key: 'KEY PEM\n',
+    key: TEST_KEY_PEM,
     keyFile: join(dir, 'relay.key'),
   });
   t.same(secrets, []);
@@ -333,8 +346,8 @@ t.test('client-certificate auth: cert_file and key_file, both readable', async (
 });
 
 t.test('icinga.ca_file is read into the config', async (t) => {
-  const dir = t.testdir({ 'ca.crt': 'CA PEM\n' });
-  t.match(parse(icinga(`  ca_file: ${join(dir, 'ca.crt')}\n`)).config.icinga, { ca: 'CA PEM\n', caFile: join(dir, 'ca.crt') });
+  const dir = t.testdir({ 'ca.crt': TEST_CERT_PEM });
+  t.match(parse(icinga(`  ca_file: ${join(dir, 'ca.crt')}\n`)).config.icinga, { ca: TEST_CERT_PEM, caFile: join(dir, 'ca.crt') });
   t.same(problems(icinga(`  ca_file: ${join(dir, 'nope.crt')}\n`)), [`icinga.ca_file: cannot read ${join(dir, 'nope.crt')} (ENOENT: no such file or directory)`]);
   t.same(problems(icinga('  ca_file: 5\n')), ['icinga.ca_file: expected the path of a CA certificate file (PEM) but found 5']);
 });
@@ -360,7 +373,7 @@ log: { level: loud }
       'icinga.url: expected an https:// URL but found "ftp://icinga"',
       `icinga.events[0]: expected one of ${ALL_EVENT_TYPES} but found "StateChnage"`,
       'icinga.probe_interval: expected a duration such as 90s, 30m, 2h or 1d12h but found "1 minute" (no spaces allowed)',
-      'icinga.pasword: unknown key (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
+      'icinga.pasword: unknown key, did you mean password? (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
       'icinga: expected password auth (username with password or password_file) or client-certificate auth (cert_file + key_file) but found neither',
       'format.width: expected a whole number from 40 to 4000 but found 5',
       'chat.console.colour: unknown key (allowed: timestamps)',
@@ -399,9 +412,9 @@ t.test('loadConfig warns about an inline secret in a file others can read', asyn
     chmodSync(path, mode);
     return loadConfig(path, ENV).warnings;
   };
-  const advice = 'chmod 600 it or use password_file / ${ENV}';
+  const advice = 'make it owner root, group icinga-relay, mode 0640, or use password_file / ${ENV}';
   t.same(warningsFor('inline.yml', 0o644), [`config file ${join(dir, 'inline.yml')} is readable by others (mode 0644) and holds a password: ${advice}`]);
-  t.same(warningsFor('inline.yml', 0o640), [`config file ${join(dir, 'inline.yml')} is readable by its group (mode 0640) and holds a password: ${advice}`]);
+  t.same(warningsFor('inline.yml', 0o640), [], 'root:icinga-relay 0640 is how the service reads it');
   t.same(warningsFor('inline.yml', 0o604), [`config file ${join(dir, 'inline.yml')} is readable by others (mode 0604) and holds a password: ${advice}`]);
   t.same(warningsFor('inline.yml', 0o600), []);
   t.equal(warningsFor('escaped.yml', 0o644).length, 1, 'an escaped ${ is literal text');
@@ -412,7 +425,7 @@ t.test('loadConfig warns about an inline secret in a file others can read', asyn
 });
 
 t.test('DEFAULT_CONFIG_YAML takes the Icinga2 endpoint and credentials from the environment', async (t) => {
-  const dir = t.testdir({ 'ca.crt': 'CA PEM\n' });
+  const dir = t.testdir({ 'ca.crt': TEST_CERT_PEM });
   const env = {
     ICINGA_RELAY_URL: 'https://localhost:5665',
     ICINGA_RELAY_CA_FILE: join(dir, 'ca.crt'),
@@ -421,7 +434,7 @@ t.test('DEFAULT_CONFIG_YAML takes the Icinga2 endpoint and credentials from the 
   };
   t.same(parseConfig(DEFAULT_CONFIG_YAML, { env }).config, {
     ...EXPECTED_DEFAULTS,
-    icinga: { ...EXPECTED_DEFAULTS.icinga, urls: ['https://localhost:5665'], ca: 'CA PEM\n', caFile: join(dir, 'ca.crt') },
+    icinga: { ...EXPECTED_DEFAULTS.icinga, urls: ['https://localhost:5665'], ca: TEST_CERT_PEM, caFile: join(dir, 'ca.crt') },
   });
   t.same(problems(DEFAULT_CONFIG_YAML, { env: {} }), [
     'icinga.url: environment variable ICINGA_RELAY_URL is not set',
@@ -434,13 +447,16 @@ t.test('DEFAULT_CONFIG_YAML takes the Icinga2 endpoint and credentials from the 
 t.test('config.example.yml', async (t) => {
   const example = readFileSync(new URL('../config.example.yml', import.meta.url), 'utf8');
   const dir = t.testdir({
-    'icinga-ca.crt': 'CA PEM\n',
+    'icinga-ca.crt': TEST_CERT_PEM,
     password: 'from-a-file\n',
-    'relay.crt': 'CERT PEM\n',
-    'relay.key': 'KEY PEM\n',
+    'relay.crt': TEST_CERT_PEM,
+    'relay.key': TEST_KEY_PEM,
+    'irc-ca.crt': TEST_CERT_PEM,
+    'irc-sasl-password': 'irc-secret\n',
+    state: {},
   });
-  // The example names files under /etc/icinga-relay/; the test has them in its own directory.
-  const localExample = example.replaceAll('/etc/icinga-relay/', `${dir}/`);
+  // The example names files under /etc/icinga-relay/ and /var/lib/icinga-relay; the test has them in its own directory.
+  const localExample = example.replaceAll('/etc/icinga-relay/', `${dir}/`).replaceAll('/var/lib/icinga-relay', join(dir, 'state'));
   /** The example with `active` commented out and the commented-out `alternatives` in. */
   const variant = (active: string[], alternatives: string[]) => {
     let text = localExample;
@@ -452,17 +468,48 @@ t.test('config.example.yml', async (t) => {
   await t.test('loads as it is, and its values are the defaults', async (t) => {
     const { config, warnings } = parse(localExample);
     t.same(warnings, []);
+    const irc = parse(`${icinga()}chat:\n  irc: { server: irc.example.org, nick: icinga-relay, channels: ['#ops'] }\n`).config.chat;
     t.same(config, {
       ...EXPECTED_DEFAULTS,
-      icinga: { ...EXPECTED_DEFAULTS.icinga, ca: 'CA PEM\n', caFile: join(dir, 'icinga-ca.crt'), auth: { kind: 'password', username: 'icinga-relay', password: PASSWORD, passwordFile: undefined } },
+      icinga: { ...EXPECTED_DEFAULTS.icinga, ca: TEST_CERT_PEM, caFile: join(dir, 'icinga-ca.crt'), auth: { kind: 'password', username: 'icinga-relay', password: PASSWORD, passwordFile: undefined } },
+      // A service: IRC, not the console (under systemd a copy of every alert in the journal), and catch-up across restarts.
+      chat: irc,
+      state: { dir: join(dir, 'state'), forgetProblemsAfterMs: 7 * 86_400_000 },
     });
   });
 
   await t.test('its commented-out alternatives are valid too', async (t) => {
     t.same(parse(variant(['url'], ['url'])).config.icinga.urls, ['https://icinga1.example.org:5665', 'https://icinga2.example.org:5665']);
     t.match(parse(variant(['password'], ['password_file'])).config.icinga.auth, { kind: 'password', password: 'from-a-file' });
-    t.match(parse(variant(['password'], ['cert_file', 'key_file'])).config.icinga.auth, { kind: 'certificate', cert: 'CERT PEM\n', key: 'KEY PEM\n' });
+    t.match(parse(variant(['password'], ['cert_file', 'key_file'])).config.icinga.auth, { kind: 'certificate', cert: TEST_CERT_PEM, key: TEST_KEY_PEM });
     t.equal(parse(variant([], ['filter'])).config.icinga.filter, 'host.vars.team == "db"');
+    const consoleInstead = localExample.slice(0, localExample.indexOf('\n  irc:\n')).replace('  # console:\n', '  console:\n') + localExample.slice(localExample.indexOf('\nlog:\n'));
+    t.same(parse(consoleInstead).config.chat, { console: { timestamps: 'auto' } }, 'the console instead of IRC');
+  });
+
+  await t.test('its IRC block works with every commented-out key uncommented (one of each alternative)', async (t) => {
+    const start = localExample.indexOf('\n  irc:\n');
+    const end = localExample.indexOf('\nlog:\n');
+    const uncommented = localExample
+      .slice(start, end)
+      .split('\n')
+      // Keys and list items, not prose; of the alternatives, the password file (nickserv_password and sasl_password need the environment).
+      .map((line) => (/^(\s*)# (- |[a-z_]+:)/.test(line) && !/sasl_password:|nickserv_password:|#oncall/.test(line) ? line.replace('# ', '') : line))
+      .join('\n');
+    const { config } = parse(localExample.slice(0, start) + uncommented + localExample.slice(end));
+    t.match(config.chat.irc, {
+      host: 'irc.example.org',
+      port: 6697,
+      tls: true,
+      ca: TEST_CERT_PEM,
+      nick: 'icinga-relay',
+      sasl: { account: 'icinga-relay', password: 'irc-secret' },
+      channels: [{ name: '#ops' }],
+      rate: { burst: 4, perSecond: 0.5 },
+      queueSize: 1000,
+    });
+    const withKey = parse(localExample.replace("# - { name: '#oncall'", "- { name: '#oncall'"), { env: { ...ENV, IRC_ONCALL_KEY: 'k3y' } });
+    t.same(withKey.config.chat.irc?.channels, [{ name: '#ops' }, { name: '#oncall', key: 'k3y' }], 'the keyed channel, with its key in the environment');
   });
 
   await t.test('it documents every key', async (t) => {

@@ -27,7 +27,20 @@ t.test('the unit runs the relay unprivileged with the config from /etc and reloa
   t.match(unit, /^ExecStart=\/usr\/bin\/node (--\S+ )*\/opt\/icinga-relay\/dist\/src\/cli\.js --config \/etc\/icinga-relay\/config\.yml$/m);
   t.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
   t.match(unit, /^Restart=on-failure$/m);
+  t.match(unit, /^RestartPreventExitStatus=2$/m, 'a config error (exit 2) is not restarted every 5 s forever');
+  t.match(unit, /^EnvironmentFile=-\/etc\/icinga-relay\/env$/m, "the example config's ${ICINGA_RELAY_PASSWORD} comes from here");
   t.notMatch(unit, /^MemoryDenyWriteExecute=yes/m, "Node's JIT needs writable executable memory");
+});
+
+t.test('a config error exits 2, which the unit does not restart', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const prevented = /^RestartPreventExitStatus=(.*)$/m.exec(readFileSync(UNIT, 'utf8'))?.[1].split(' ');
+  const result = await run(process.execPath, ['dist/src/cli.js', '--config', '/nonexistent/icinga-relay.yml']).then(
+    () => 0,
+    (error: { code: number }) => error.code,
+  );
+  t.equal(result, 2);
+  t.ok(prevented?.includes(String(result)), `exit ${result} is in RestartPreventExitStatus=${prevented?.join(' ')}`);
 });
 
 t.test("the unit runs node with the V8 flags of the bin's first line, and node takes them", async (t) => {

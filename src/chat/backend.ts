@@ -94,4 +94,6 @@ export interface BackendCounters {
 
 export interface BackendDependencies {
   logger: Logger;
+  /** log.deliveries: one info line per message sent, when it has been handed to the server. */
+  logDeliveries?: boolean;
 }

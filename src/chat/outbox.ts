@@ -19,6 +19,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import type { ChatConnectionConfig } from '../config/schema.js';
+import { formatGap } from '../duration.js';
 import { TokenBucket, type RateLimit } from '../util/token-bucket.js';
 
 export interface OutboxOptions {
@@ -41,6 +42,8 @@ export interface OutboxOptions {
    * message over the limit on its own goes when nothing else is on its way.
    */
   inFlightBytes?: { max: number; of: (destination: string, message: RelayMessage) => number };
+  /** Log each message sent, at info (log.deliveries). */
+  logSent?: boolean;
   /** Replies kept per destination and over all destinations; REPLY_LIMITS when absent. */
   replyLimits?: { perDestination: number; total: number };
 }
@@ -73,6 +76,20 @@ interface DestinationQueue {
 }
 
 export const DEFAULT_RETRY_MS = 2000;
+
+/**
+ * An alert that waited through a time the connection was down, and longer than this, says so
+ * when it goes out: "queued 2 min 5 s: CRITICAL ...". Waiting for the configured pace alone is
+ * not marked: a flood is announced by its own length.
+ */
+export const LATE_AFTER_MS = 30_000;
+
+/** `message` as sent after waiting `waitedMs`: the same, with the wait in front of its text. */
+export function sentLate(message: RelayMessage, waitedMs: number): RelayMessage {
+  // Copied property by property: a formatted message works its text out in a getter, which a spread would not copy.
+  const { eventType, severity, host, service, timestamp, state, stateType, notificationType, notice, fields } = message;
+  return { eventType, severity, host, service, timestamp, state, stateType, notificationType, notice, fields, text: `queued ${formatGap(waitedMs)}: ${message.text}` };
+}
 
 /** The notice that takes the place of alerts dropped from a full queue: how many, since when, and the true reason. */
 export function droppedNotice(count: number, since: number, capacity: number, whileDown?: boolean): RelayMessage {
@@ -116,6 +133,10 @@ export class Outbox {
   /** flush() calls waiting for the queues to empty. */
   private readonly emptyWaiters = new Set<() => void>();
   private readonly replyLimits: { perDestination: number; total: number };
+  /** When each alert waiting was enqueued, to tell a late one (LATE_AFTER_MS). */
+  private readonly enqueuedAt = new WeakMap<RelayMessage, number>();
+  /** When the connection last came up: an alert enqueued before it waited through the time it was down. */
+  private readySince = Infinity;
 
   constructor(private readonly options: OutboxOptions) {
     this.replyLimits = options.replyLimits ?? REPLY_LIMITS;
@@ -134,6 +155,7 @@ export class Outbox {
   }
 
   private enqueueAlert(lane: Lane, message: RelayMessage): void {
+    if (!this.enqueuedAt.has(message)) this.enqueuedAt.set(message, this.options.clock.now());
     lane.messages.push(message);
     if (lane.messages.length <= this.options.capacity) return;
     lane.messages.shift();
@@ -164,6 +186,7 @@ export class Outbox {
 
   /** The connection is up and joined (true) or gone (false). Messages only leave while ready. */
   setReady(ready: boolean): void {
+    if (ready && !this.ready) this.readySince = this.options.clock.now();
     this.ready = ready;
     if (ready) this.drain();
   }
@@ -322,8 +345,10 @@ export class Outbox {
     this.inFlight.add(destination);
     this.bytesInFlight += bytes;
     if (alert) this.alertsInFlight++;
+    const enqueuedAt = alert ? this.enqueuedAt.get(message) : undefined;
+    const waitedMs = enqueuedAt !== undefined && enqueuedAt < this.readySince ? this.options.clock.now() - enqueuedAt : 0;
     try {
-      await this.options.transmit(destination, message);
+      await this.options.transmit(destination, waitedMs > LATE_AFTER_MS ? sentLate(message, waitedMs) : message);
     } catch (error) {
       if (!alert) {
         queue.replies.unshift(message);
@@ -338,6 +363,7 @@ export class Outbox {
       this.bytesInFlight -= bytes;
       if (alert) this.alertsInFlight--;
     }
+    if (this.options.logSent) this.options.logger.info('sent', { destination, eventType: message.eventType, text: message.text });
     if (droppedCount > 0) {
       this.options.logger.warn('alerts were dropped from a full queue', { destination, dropped: droppedCount });
       queue.alerts.dropped -= droppedCount;
@@ -352,7 +378,7 @@ export class Outbox {
 /** The outbox of a networked backend, bounded and paced by its config block's `queue_size` and `rate`. */
 export function connectionOutbox(
   config: ChatConnectionConfig,
-  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger' | 'maxInFlight' | 'inFlightBytes'>,
+  parts: Pick<OutboxOptions, 'bucketKey' | 'transmit' | 'clock' | 'logger' | 'maxInFlight' | 'inFlightBytes' | 'logSent'>,
 ): Outbox {
   return new Outbox({ capacity: config.queueSize, rateLimit: config.rate, ...parts });
 }

@@ -65,7 +65,7 @@ function icingaAuth({ username, password, password_file, cert_file, key_file }: 
   return { kind: 'password', username: username!, password: password ?? password_file!.contents, passwordFile: password_file?.path };
 }
 
-export function icingaSection({ httpsUrl, choice, section, file, text, secret, secretFile, duration, reconnect }: SchemaHelpers) {
+export function icingaSection({ httpsUrl, choice, section, pemFile, text, secret, secretFile, duration, reconnectUpTo }: SchemaHelpers) {
   const urls = z
     .union([httpsUrl, z.array(httpsUrl).min(1, { error: 'expected at least one URL but found an empty list' })], {
       error: expecting('an https:// URL or a list of them'),
@@ -86,18 +86,19 @@ export function icingaSection({ httpsUrl, choice, section, file, text, secret, s
 
   const icinga = section({
     url: urls,
-    ca_file: file('a CA certificate file (PEM)').optional(),
+    ca_file: pemFile('a CA certificate file (PEM)', 'CA').optional(),
     username: text('a user name').optional(),
     password: secret('password').optional(),
     password_file: secretFile('password').optional(),
-    cert_file: file('a client certificate file (PEM)').optional(),
-    key_file: file('a private key file (PEM)').optional(),
+    cert_file: pemFile('a client certificate file (PEM)', 'certificate').optional(),
+    key_file: pemFile('a private key file (PEM)', 'key').optional(),
     events,
     filter: text('an Icinga2 filter expression').optional(),
     max_line_bytes: z.int({ error: expecting('a positive whole number of bytes') }).positive().default(8 * 1024 * 1024),
     probe_interval: duration.prefault('60s'),
     request_timeout: duration.prefault('10s'),
-    reconnect,
+    // Icinga2 is usually on the same host or LAN: once it is back, the relay should be too, within seconds.
+    reconnect: reconnectUpTo('10s'),
   })
     .superRefine(
       (keys, ctx) => {

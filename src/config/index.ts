@@ -33,7 +33,7 @@ import { httpSection, type HttpConfig } from './http.js';
 import { icingaSection, type IcingaConfig } from './icinga.js';
 import { noiseSection, type NoiseConfig } from './noise.js';
 import { routesSection, templatesSection } from './routes.js';
-import { expecting, fileProblem, schemaHelpers, type SchemaContext } from './schema.js';
+import { expecting, fileProblem, isMapping, schemaHelpers, SERVICE_USER, type SchemaContext } from './schema.js';
 import { shutdownSection, silenceSection, stateSection, type ShutdownConfig, type SilenceConfig, type StateConfig } from './state.js';
 import { webSection } from './web.js';
 import type { WebConfig } from '../web-links.js';
@@ -64,7 +64,8 @@ export interface RelayConfig {
   icinga: IcingaConfig;
   format: FormatConfig;
   chat: ChatConfig;
-  log: { level: LogLevel };
+  /** `deliveries`: one info line per message sent, per destination. */
+  log: { level: LogLevel; deliveries: boolean };
   /** Absent when the file has no commands section: DEFAULT_COMMANDS apply. */
   commands?: CommandsConfig;
   /** Absent when the file has no access section: defaultAccess() applies, the console alone may act. */
@@ -137,9 +138,35 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** One issue as the lines a user reads; `data` tells a missing key from a key of the wrong type. */
+/** The allowed key a typo most likely meant (closestMatch), or the one it is a part of ("user" for username). */
+function closestKey(key: string, allowed: readonly string[]): string | undefined {
+  const word = key.toLowerCase();
+  return closestMatch(word, allowed) ?? (word.length >= 3 ? allowed.find((name) => name.startsWith(word) || word.startsWith(name)) : undefined);
+}
+
+/**
+ * Lines where a `#` right after `[`, `{`, `,`, `- ` or `: ` starts a comment although a channel
+ * name was meant (`channels: [#ops]`): YAML then reports something puzzling, or reads nothing.
+ */
+function commentHints(text: string): string[] {
+  const hints: string[] = [];
+  text.split('\n').forEach((line, index) => {
+    const match = /(?:^\s*-\s+|[[{,]\s*|:\s+)(#[^\s,\]}'"]+)/.exec(line);
+    if (match && !/^\s*#/.test(line)) {
+      hints.push(`line ${index + 1}: # starts a comment in YAML, so ${match[1]} is not read as a channel name: quote it ('${match[1]}')`);
+    }
+  });
+  return hints;
+}
+
 function issueMessages(issue: z.core.$ZodIssue, data: unknown): string[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${pathLabel([...issue.path, key])}: ${issue.message}`);
+    const allowed = /\(allowed: (.*)\)$/.exec(issue.message)?.[1].split(', ') ?? [];
+    return issue.keys.map((key) => {
+      const guess = closestKey(key, allowed);
+      const message = guess === undefined ? issue.message : issue.message.replace('unknown key', `unknown key, did you mean ${guess}?`);
+      return `${pathLabel([...issue.path, key])}: ${message}`;
+    });
   }
   // YAML has no undefined, so an issue about an undefined value is about an absent key.
   if (valueAt(data, issue.path) === undefined) {
@@ -170,12 +197,12 @@ function configSchema(context: SchemaContext, commands: CommandList) {
     soft_states: z.boolean({ error: expecting('true or false') }).default(false),
   }).transform(({ width, soft_states }): FormatConfig => ({ width, softStates: soft_states }));
 
-  const log = optionalSection({ level: choice(LOG_LEVELS).default('info') });
+  const log = optionalSection({ level: choice(LOG_LEVELS).default('info'), deliveries: z.boolean({ error: expecting('true or false') }).default(false) });
 
   const { aDestination } = CHAT_NAMING;
   const destination = text(aDestination).pipe(z.string().regex(CHAT_NAMING.destination, { error: expecting(aDestination) }));
 
-  return section({
+  const schema = section({
     icinga: icingaSection(helpers),
     format,
     chat,
@@ -191,19 +218,8 @@ function configSchema(context: SchemaContext, commands: CommandList) {
     shutdown: shutdownSection(helpers),
     web: webSection(helpers),
   }).superRefine((config, ctx) => {
-    // The relay sends only where a backend is configured: a route to anywhere else would lose alerts without a word.
     const configured = chatDestinations(config.chat);
-    config.routes?.forEach((route, index) =>
-      route.to.forEach((name, position) => {
-        if (!configured.includes(name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['routes', index, 'to', position],
-            message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}`,
-          });
-        }
-      }),
-    );
+    for (const issue of destinationIssues(configured, config)) ctx.addIssue({ code: 'custom', ...issue });
     // A room rule for a destination no backend serves would never narrow anything: the room it was meant for stays open.
     for (const name of Object.keys(config.access?.rooms ?? {})) {
       if (configured.includes(name)) continue;
@@ -214,25 +230,43 @@ function configSchema(context: SchemaContext, commands: CommandList) {
         message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}${closest === undefined ? '' : ` (did you mean ${closest}?)`}`,
       });
     }
-    config.silence?.notify.forEach((name, position) => {
-      if (!configured.includes(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['silence', 'notify', position],
-          message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}`,
-        });
-      }
-    });
   }).transform((config) => {
     // Who may act is who may enter: a members-only room admits the XMPP identities access.users names.
     if (config.chat.xmpp) config.chat.xmpp.members = Object.keys(config.access?.users ?? {}).filter((identity) => identity.startsWith('xmpp:')).map((identity) => identity.slice('xmpp:'.length));
     return config;
   });
+  return { schema, chat };
+}
+
+/**
+ * Routes and silence.notify naming a destination the chat section does not configure: the relay
+ * sends only where a backend is, so such a route would lose alerts without a word. Checked on the
+ * parsed config, and on the raw one when other keys are wrong too, so that these come with the
+ * first report instead of after every other problem is fixed.
+ */
+function destinationIssues(configured: readonly string[], config: { routes?: unknown; silence?: unknown }): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const check = (name: unknown, path: (string | number)[]) => {
+    // A name of the wrong form has its own error already.
+    if (typeof name === 'string' && CHAT_NAMING.destination.test(name) && !configured.includes(name)) {
+      issues.push({ path, message: `expected a destination the chat section configures (${configured.join(', ')}) but found ${JSON.stringify(name)}` });
+    }
+  };
+  const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
+  if (Array.isArray(config.routes)) {
+    config.routes.forEach((route: unknown, index) => {
+      const to = (route as { to?: unknown } | null)?.to;
+      if (to !== undefined) list(to).forEach((name, position) => check(name, Array.isArray(to) ? ['routes', index, 'to', position] : ['routes', index, 'to']));
+    });
+  }
+  const notify = (config.silence as { notify?: unknown } | null | undefined)?.notify;
+  if (Array.isArray(notify)) notify.forEach((name, position) => check(name, ['silence', 'notify', position]));
+  return issues;
 }
 
 /** The schema for its shape alone (json-schema.ts makes the JSON Schema of it): no environment, no files. */
 export function bareConfigSchema() {
-  return configSchema({ env: {}, baseDir: '/', secrets: [], inlineSecretKeys: new Set() }, COMMANDS);
+  return configSchema({ env: {}, baseDir: '/', secrets: [], inlineSecretKeys: new Set() }, COMMANDS).schema;
 }
 
 /** Routes that are valid but probably not what was meant. */
@@ -263,7 +297,7 @@ export function parseConfig(text: string, source: ConfigSource): LoadedConfig {
       const { line, col } = lineCounter.linePos(error.pos[0]);
       return `YAML syntax error at line ${line}, column ${col}: ${error.message}`;
     });
-    throw new ConfigError(errors, source.path);
+    throw new ConfigError([...errors, ...commentHints(text)], source.path);
   }
   if (document.contents === null) {
     throw new ConfigError(['top level: expected a mapping with at least an icinga section but found an empty file'], source.path);
@@ -276,22 +310,29 @@ export function parseConfig(text: string, source: ConfigSource): LoadedConfig {
     secrets: [],
     inlineSecretKeys: new Set(),
   };
-  const result = configSchema(context, source.commands ?? COMMANDS).safeParse(data);
+  const { schema, chat } = configSchema(context, source.commands ?? COMMANDS);
+  const result = schema.safeParse(data);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.flatMap((issue) => issueMessages(issue, data)),
-      source.path,
-    );
+    const messages = result.error.issues.flatMap((issue) => issueMessages(issue, data));
+    // The cross-references could not be checked on a config that did not parse: checked on the raw one, if its chat section is fine.
+    const chatAlone = chat.safeParse(isMapping(data) ? data.chat : undefined);
+    if (chatAlone.success && isMapping(data)) {
+      for (const issue of destinationIssues(chatDestinations(chatAlone.data), data)) {
+        const message = `${pathLabel(issue.path)}: ${issue.message}`;
+        if (!messages.includes(message)) messages.push(message);
+      }
+    }
+    throw new ConfigError([...messages, ...commentHints(text)], source.path);
   }
 
   const warnings = routeWarnings(result.data);
   const inlineSecretKeys = [...context.inlineSecretKeys];
-  if (source.mode !== undefined && (source.mode & 0o044) !== 0 && inlineSecretKeys.length > 0) {
-    const readers = source.mode & 0o004 ? 'others' : 'its group';
+  // Group-readable is how the service reads it (root:icinga-relay 0640); readable by everyone is a leak.
+  if (source.mode !== undefined && (source.mode & 0o004) !== 0 && inlineSecretKeys.length > 0) {
     const mode = (source.mode & 0o777).toString(8).padStart(4, '0');
     warnings.push(
-      `config file ${source.path} is readable by ${readers} (mode ${mode}) and holds ` +
-        `${inlineSecretKeys.map((key) => `a ${key}`).join(' and ')}: chmod 600 it or use ` +
+      `config file ${source.path} is readable by others (mode ${mode}) and holds ` +
+        `${inlineSecretKeys.map((key) => `a ${key}`).join(' and ')}: make it owner root, group ${SERVICE_USER}, mode 0640, or use ` +
         `${inlineSecretKeys.map((key) => `${key}_file`).join(', ')} / \${ENV}`,
     );
   }

@@ -6,8 +6,10 @@
  */
 
 import { readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { pemProblem } from '../util/pem.js';
 import { DurationError, formatDuration, parseDuration } from '../duration.js';
 import type { RateLimit } from '../util/token-bucket.js';
 
@@ -75,8 +77,18 @@ export const expecting =
 
 /** Node's message ends with the system call and the path; the path is in our message already. */
 export function fileProblem(error: unknown): string {
+  if ((error as NodeJS.ErrnoException).code === 'EACCES') {
+    // Usually root wrote a file the service user cannot read, or the reverse: say who is reading, and who must.
+    return (
+      `permission denied for user ${userInfo().username}; the service runs as ${SERVICE_USER}: give the file ` +
+      `owner root, group ${SERVICE_USER}, mode 0640, and check as that user: sudo -u ${SERVICE_USER} icinga-relay check-config FILE`
+    );
+  }
   return (error as Error).message.split(',')[0];
 }
+
+/** The user the systemd unit runs the relay as (systemd/icinga-relay.service). */
+export const SERVICE_USER = 'icinga-relay';
 
 /** The schema builders, bound to one parse's context. */
 export function schemaHelpers(context: SchemaContext) {
@@ -134,6 +146,15 @@ export function schemaHelpers(context: SchemaContext) {
       }
     });
 
+  /** A PEM file, read and parsed now: `check-config` finds a wrong file, not the first connection. */
+  const pemFile = (what: string, kind: 'CA' | 'certificate' | 'key') =>
+    file(what).transform((read, ctx): FileContents => {
+      const problem = pemProblem(read.contents, kind);
+      if (problem === undefined) return read;
+      ctx.addIssue({ code: 'custom', message: `${read.path} is not ${what}: ${problem}` });
+      return z.NEVER;
+    });
+
   /** A secret in the file: expanded and collected like any string, but never shown in errors. */
   const secret = (key: string) =>
     z
@@ -186,13 +207,16 @@ export function schemaHelpers(context: SchemaContext) {
   /** A section of defaults only: absent, or present with every line commented out, means all defaults. */
   const optionalSection = <Shape extends z.core.$ZodLooseShape>(shape: Shape) => z.preprocess((value) => value ?? {}, section(shape));
 
-  const reconnect = optionalSection({ min: duration.prefault('1s'), max: duration.prefault('60s') }).transform(({ min, max }, ctx) => {
-    if (min > max) {
-      ctx.addIssue({ code: 'custom', message: `expected min no longer than max but found min ${formatDuration(min)}, max ${formatDuration(max)}` });
-      return z.NEVER;
-    }
-    return { minMs: min, maxMs: max };
-  });
+  /** Reconnect backoff settings; `defaultMax` is where the delay stops doubling when `max` is not given. */
+  const reconnectUpTo = (defaultMax: string) =>
+    optionalSection({ min: duration.prefault('1s'), max: duration.prefault(defaultMax) }).transform(({ min, max }, ctx) => {
+      if (min > max) {
+        ctx.addIssue({ code: 'custom', message: `expected min no longer than max but found min ${formatDuration(min)}, max ${formatDuration(max)}` });
+        return z.NEVER;
+      }
+      return { minMs: min, maxMs: max };
+    });
+  const reconnect = reconnectUpTo('60s');
 
   /**
    * A section that is off when absent (a chat backend, commands, access); present with nothing
@@ -273,6 +297,7 @@ export function schemaHelpers(context: SchemaContext) {
     choice,
     duration,
     file,
+    pemFile,
     secret,
     secretFile,
     httpsUrl,
@@ -280,6 +305,7 @@ export function schemaHelpers(context: SchemaContext) {
     optionalSection,
     switchedSection,
     reconnect,
+    reconnectUpTo,
     secretChoice,
     secretValue,
     rateLimit,

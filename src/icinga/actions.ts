@@ -252,7 +252,7 @@ export class IcingaActions {
     });
     if (isFailure(answer)) return answer;
     if (answer.status === 401) {
-      return failure('forbidden', `Icinga2 rejected the relay: ${describeHttpFailure(401, answer.text, this.connection.authMethod).message}`);
+      return failure('forbidden', `Icinga2 rejected the relay: ${describeHttpFailure(401, answer.text, this.connection.failureHints).message}`);
     }
     if (answer.status === 403) {
       // "Missing permission: filter-expression" (2.14.9+); older versions answer 404 instead.
@@ -280,7 +280,7 @@ export class IcingaActions {
         budgetMs: RELOAD_RETRY_MS,
       };
     } catch (error) {
-      const described = describeFailure(error, this.connection.authMethod);
+      const described = describeFailure(error, this.connection.failureHints);
       const gone = failure('unreachable', `cannot reach Icinga2: ${described.message}`);
       const retry = `Icinga2 ${described.kind === 'refused' ? 'refused' : 'dropped'} the connection`;
       return described.kind === 'refused' || described.kind === 'network' ? { retry, giveUp: gone, budgetMs: REFUSED_RETRY_MS } : { done: gone };

@@ -1,9 +1,9 @@
-import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
-import { IcingaTimeoutError, type AuthMethod } from './errors.js';
+import { pemProblem } from '../util/pem.js';
+import { IcingaTimeoutError, type FailureHints } from './errors.js';
 
 /**
  * How the relay talks to the Icinga2 API: one undici Agent with the TLS trust and credentials,
@@ -11,7 +11,7 @@ import { IcingaTimeoutError, type AuthMethod } from './errors.js';
  */
 
 export type IcingaAuth =
-  | { method: 'password'; username: string; password: string }
+  | { method: 'password'; username: string; password: string; passwordFile?: string }
   /** An ApiUser whose `client_cn` is the certificate's CN. */
   | { method: 'certificate'; certPem: string; keyPem: string };
 
@@ -57,7 +57,8 @@ export class IcingaConnection {
    */
   readonly urls: readonly URL[];
   private current = 0;
-  readonly authMethod: AuthMethod;
+  /** What failure messages name: the keys and files of this connection's settings. */
+  readonly failureHints: FailureHints;
   private dispatcher: Agent;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
@@ -77,7 +78,11 @@ export class IcingaConnection {
       if (parsed.protocol !== 'https:') throw new Error(`Icinga2 API URL must start with https://, got ${text}`);
       return parsed;
     });
-    this.authMethod = settings.auth.method;
+    this.failureHints = {
+      auth: settings.auth.method,
+      passwordFile: settings.auth.method === 'password' ? settings.auth.passwordFile : undefined,
+      caFile: settings.files?.ca,
+    };
     this.requestTimeoutMs = settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.clock = clock;
 
@@ -200,19 +205,8 @@ function parseJson(text: string): unknown {
  * key, instead of on every connection attempt.
  */
 function checkTls(tls: Pick<SecureContextOptions, 'ca' | 'cert' | 'key'>): void {
-  if (typeof tls.ca === 'string') checkCaPem(tls.ca);
+  // Node silently ignores a CA that is not PEM, and then trusts nothing. The config check reports this with the file's name.
+  const caProblem = typeof tls.ca === 'string' ? pemProblem(tls.ca, 'CA') : undefined;
+  if (caProblem !== undefined) throw new Error(`the CA file has ${caProblem}`);
   createSecureContext(tls);
-}
-
-/** Node silently ignores a CA that is not PEM, and then trusts nothing: say so at start-up instead. */
-function checkCaPem(pem: string): void {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new Error('the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch (error) {
-      throw new Error(`the CA file holds an unreadable certificate (${(error as Error).message})`);
-    }
-  }
 }

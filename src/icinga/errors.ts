@@ -14,6 +14,15 @@ export interface Failure {
 /** Which credentials were used, so a 401 points at the right settings. */
 export type AuthMethod = 'password' | 'certificate';
 
+/** What the messages name as the thing to check: the config keys and files the connection uses. */
+export interface FailureHints {
+  auth: AuthMethod;
+  /** The password came from this file (icinga.password_file). */
+  passwordFile?: string;
+  /** Icinga2's certificate is checked against this file (icinga.ca_file). */
+  caFile?: string;
+}
+
 /** A non-2xx answer; `body` is the response text, as much of it as was read. */
 export class IcingaHttpError extends Error {
   constructor(
@@ -65,17 +74,21 @@ interface ErrorLike {
   port?: unknown;
 }
 
-export function describeFailure(error: unknown, auth: AuthMethod = 'password'): Failure {
+export function describeFailure(error: unknown, hints: FailureHints = { auth: 'password' }): Failure {
   const chain = errorChain(error);
   const http = chain.find((e): e is IcingaHttpError => e instanceof IcingaHttpError);
-  if (http) return describeHttpFailure(http.status, http.body, auth);
+  if (http) return describeHttpFailure(http.status, http.body, hints);
   const timeout = chain.find((e) => e instanceof IcingaTimeoutError);
   if (timeout) return { kind: 'timeout', message: timeout.message };
 
   for (const e of chain) {
     const code = typeof e.code === 'string' ? e.code : '';
     if (CERTIFICATE_CODES.has(code)) {
-      return { kind: 'tls', message: `certificate not trusted: set icinga.ca_file (${e.message})` };
+      const advice =
+        hints.caFile === undefined
+          ? 'set icinga.ca_file'
+          : `Icinga2's certificate chain does not lead to the CA in icinga.ca_file ${hints.caFile}: is it the CA of this Icinga2 (/var/lib/icinga2/certs/ca.crt on the master)?`;
+      return { kind: 'tls', message: `certificate not trusted: ${advice} (${e.message})` };
     }
     if (EXPIRY_CODES.has(code)) {
       return { kind: 'tls', message: `certificate not trusted: Icinga2's certificate is outside its validity period (${e.message})` };
@@ -100,11 +113,11 @@ export function describeFailure(error: unknown, auth: AuthMethod = 'password'): 
   return { kind: 'other', message: first ? first.message : String(error) };
 }
 
-export function describeHttpFailure(status: number, body: string, auth: AuthMethod = 'password'): Failure {
+export function describeHttpFailure(status: number, body: string, hints: FailureHints = { auth: 'password' }): Failure {
   if (status === 401) {
     const settings =
-      auth === 'password'
-        ? 'icinga.username and icinga.password'
+      hints.auth === 'password'
+        ? `icinga.username and ${hints.passwordFile === undefined ? 'icinga.password' : `the password in icinga.password_file ${hints.passwordFile}`}`
         : "icinga.cert_file and icinga.key_file, and that an ApiUser's client_cn is the certificate's CN";
     return { kind: 'auth', message: `authentication failed (HTTP 401): check ${settings}` };
   }

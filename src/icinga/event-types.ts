@@ -52,6 +52,11 @@ export function parseEventLine(line: string): ParsedLine {
   } catch {
     return { problem: 'not valid JSON' };
   }
+  return asEvent(value);
+}
+
+/** A parsed JSON value as an event, or what is wrong with it. */
+export function asEvent(value: unknown): ParsedLine {
   if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
     return { problem: 'not an Icinga2 event (no "type")' };
   }

@@ -29,7 +29,7 @@ export interface ObjectDirectory {
 }
 
 export interface ObjectCacheOptions {
-  connection: Pick<IcingaConnection, 'apiRequest' | 'authMethod'>;
+  connection: Pick<IcingaConnection, 'apiRequest' | 'failureHints'>;
   backoff: BackoffOptions;
   clock: Clock;
   random: Random;
@@ -216,6 +216,6 @@ export class ObjectCache implements ObjectDirectory {
   }
 
   private describe(error: unknown): string {
-    return describeFailure(error, this.options.connection.authMethod).message;
+    return describeFailure(error, this.options.connection.failureHints).message;
   }
 }

@@ -40,9 +40,9 @@ export async function checkPermissions(connection: IcingaConnection, needed: rea
   try {
     answer = await connection.apiRequest('GET', '/v1');
   } catch (error) {
-    return { ok: false, problem: describeFailure(error, connection.authMethod).message };
+    return { ok: false, problem: describeFailure(error, connection.failureHints).message };
   }
-  if (answer.status !== 200) return { ok: false, problem: describeHttpFailure(answer.status, answer.text, connection.authMethod).message };
+  if (answer.status !== 200) return { ok: false, problem: describeHttpFailure(answer.status, answer.text, connection.failureHints).message };
   const info = (answer.body as { results?: { user?: string; version?: string; permissions?: unknown[] }[] } | undefined)?.results?.[0];
   if (!info || !Array.isArray(info.permissions)) return { ok: false, problem: `Icinga2's /v1 did not list the user's permissions: ${answer.text.slice(0, 200)}` };
   // Icinga2 matches a permission against each pattern the user holds, `*` spanning `/` too.

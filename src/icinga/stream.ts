@@ -219,7 +219,7 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
       for (const event of parser.end()) this.handOn(event, arrivedAt);
       disconnect = { kind: 'ended', message: 'Icinga2 ended the event stream (it does on every reload and restart)' };
     } catch (error) {
-      disconnect = attempt.dropped ?? describeFailure(error, this.connection.authMethod);
+      disconnect = attempt.dropped ?? describeFailure(error, this.connection.failureHints);
     }
     this.isConnected = false;
     this.clock.clearTimeout(attempt.probeTimer);
@@ -295,14 +295,14 @@ export class EventStream extends EventEmitter<EventStreamEvents> {
     try {
       const answer = await this.connection.apiRequest('GET', STATUS_PATH, undefined, signal);
       if (answer.status >= 500) {
-        problem = `liveness probe failed: ${describeHttpFailure(answer.status, answer.text).message}`;
+        problem = `liveness probe failed: ${describeHttpFailure(answer.status, answer.text, this.connection.failureHints).message}`;
       } else if (answer.status < 300 && programStart !== undefined) {
         const now = readProgramStartField(answer.body);
         if (now !== programStart) problem = `Icinga2 restarted (program_start ${programStart} became ${now}): this stream is stale`;
       }
       // Any other answer (a 404 for a user without the permission) still shows Icinga2 is alive.
     } catch (error) {
-      problem = `liveness probe failed: ${describeFailure(error, this.connection.authMethod).message}`;
+      problem = `liveness probe failed: ${describeFailure(error, this.connection.failureHints).message}`;
     }
     if (signal.aborted) return;
     if (problem === undefined) {

@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import type { RelayMessage } from '../message.js';
 import { Deduplicator } from './dedup.js';
 import { FlappingFilter } from './flapping.js';
-import { MuteList } from './mutes.js';
+import { MuteList, type Mute } from './mutes.js';
 import { RateLimitedQueue } from './rate-limit.js';
 import { factsOf, type MessageFacts } from './reports.js';
 import { StormGrouper } from './storm.js';
@@ -128,9 +128,8 @@ export class NoiseControl {
       this.options.onCount?.(destination, 'flapping', 1);
       return;
     }
-    const mute = object === undefined ? undefined : this.mutes.find(destination, object);
-    const problemWasShown = report?.recovery && (noise.inProblem.has(report.object) || this.mutes.problemShownBeforeMute(destination, report.object));
-    if (mute && !problemWasShown) {
+    const mute = object === undefined ? undefined : this.muting(destination, object, report?.recovery === true);
+    if (mute) {
       this.logger.debug('muted', { destination, object, pattern: mute.pattern });
       this.options.onCount?.(destination, 'muted', 1);
       return;
@@ -148,6 +147,17 @@ export class NoiseControl {
       if (noise.held.size > 0 || noise.storm.holding || noise.queue.length > 0) return true;
     }
     return false;
+  }
+
+  /**
+   * The mute that silences news of `object` in `destination`, if any: none for the recovery of a
+   * problem that was shown there (before the mute, or before a restart).
+   */
+  muting(destination: string, object: string, recovery: boolean): Mute | undefined {
+    const mute = this.mutes.find(destination, object);
+    if (!mute || !recovery) return mute;
+    const problemWasShown = this.destinations.get(destination)?.inProblem.has(object) || this.mutes.problemShownBeforeMute(destination, object);
+    return problemWasShown ? undefined : mute;
   }
 
   /** Messages waiting for the rate limit, over all destinations (for /metrics). */

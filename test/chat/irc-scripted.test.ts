@@ -17,6 +17,7 @@ import {
   QUIT_TIMEOUT_MS,
   REGISTRATION_TIMEOUT_MS,
   REJOIN_DELAY_MS,
+  TLS_HANDSHAKE_TIMEOUT_MS,
   WHOIS_TIMEOUT_MS,
 } from '../../src/chat/irc/backend.js';
 import { textBudget } from '../../src/chat/irc/render.js';
@@ -374,10 +375,10 @@ t.test('a TLS handshake that never completes fails after a while and is retried'
   const server = await scriptedServer(t, { silent: true });
   const { backend, clock, logged } = setup(t, server, { tls: true });
   const connected = backend.connect();
-  await eventually(() => server.connections() === 1, 'the connection');
-  clock.advance(CONNECT_TIMEOUT_MS);
+  await eventually(() => clock.pendingDelays().includes(TLS_HANDSHAKE_TIMEOUT_MS), 'the TCP connect, then the handshake timer');
+  clock.advance(TLS_HANDSHAKE_TIMEOUT_MS);
   await connected;
-  await logged(new RegExp(`ERROR could not connect to the IRC server .*error="no connection to 127.0.0.1:${server.port} within 30 s"`));
+  await logged(new RegExp(`ERROR could not connect to the IRC server .*error="no TLS handshake from 127.0.0.1:${server.port} within 5 s: is this port TLS`));
   t.same(clock.pendingDelays(), [1_000], 'a reconnect is scheduled');
   await backend.close();
   t.same(clock.pendingDelays(), [], 'close() cancels it');
@@ -411,6 +412,27 @@ t.test('a connection lost while identifying senders leaves them unidentified', a
     ],
   );
   t.notOk(server.received.includes('WHOIS eve'), 'no WHOIS on a closed connection');
+});
+
+t.test('a server without SASL: the log says services are not reachable or to use nickserv_password, and retries slowly', async (t) => {
+  const server = await scriptedServer(t);
+  const { backend, clock, logged, logger } = setup(t, server, { sasl: { account: 'relay', password: 'secret' } });
+  await backend.connect();
+  await logged(/ERROR SASL login failed: the server offers no SASL: its services \(NickServ, SaslServ\) are not reachable, or the network has none \(then use nickserv_password instead\); disconnecting, retrying in 5 s .*reason=capability_missing/);
+  await logged(/reconnecting to the IRC server later .*inMs=5000/);
+  t.same(clock.pendingDelays(), [5_000]);
+  t.notOk(logger.lines.some((line) => line.includes('could not connect')));
+  t.notOk(logger.lines.some((line) => line.includes('joined')), 'never joined without its login: irc-framework alone would have');
+});
+
+t.test('a server that offers other capabilities but not SASL: irc-framework reports it; same message, same slow retry', async (t) => {
+  const server = await scriptedServer(t, { caps: ['echo-message'] });
+  const { backend, clock, logged, logger } = setup(t, server, { sasl: { account: 'relay', password: 'secret' } });
+  await backend.connect();
+  await logged(/ERROR SASL login failed: the server offers no SASL: .*reason=capability_missing/);
+  await logged(/reconnecting to the IRC server later .*inMs=5000/);
+  t.same(clock.pendingDelays(), [5_000]);
+  t.notOk(logger.lines.some((line) => line.includes('joined')), 'never joined without its login');
 });
 
 t.test('WHOIS: one per nick at a time, side by side for different nicks, kept while account-notify keeps it right', async (t) => {

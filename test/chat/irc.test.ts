@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { IrcBackend, NICK_REGAIN_INTERVAL_MS, NICKSERV_LOGIN_TIMEOUT_MS, REJOIN_DELAY_MS } from '../../src/chat/irc/backend.js';
+import { CONNECT_TIMEOUT_MS, IrcBackend, NICK_REGAIN_INTERVAL_MS, NICKSERV_LOGIN_TIMEOUT_MS, REJOIN_DELAY_MS, TLS_HANDSHAKE_TIMEOUT_MS } from '../../src/chat/irc/backend.js';
 import { parseConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log.js';
 import { Relay } from '../../src/relay.js';
@@ -80,10 +80,37 @@ t.test('an unverifiable certificate or a failed SASL login keeps the relay out, 
   await untrusted.logged(/ERROR could not connect to the IRC server .*error="unable to verify the first certificate"/);
   await untrusted.logged(/reconnecting to the IRC server later .*inMs=1000/);
 
-  const wrongPassword = backendUnderTest(t, testIrcConfig(server.port, { sasl: { account: 'relay', password: 'wrong' } }), new FakeClock());
+  const clock = new FakeClock();
+  const config = testIrcConfig(server.port, { sasl: { account: 'relay', password: 'wrongsasl' } });
+  const wrongPassword = backendUnderTest(t, config, clock);
+  wrongPassword.logger.addSecret('wrongsasl');
   await wrongPassword.backend.connect();
-  await wrongPassword.logged(/ERROR SASL login failed; disconnecting .*account=relay/);
-  await wrongPassword.logged(/reconnecting to the IRC server later/);
+  await wrongPassword.logged(
+    /ERROR SASL login failed: the account or password is wrong: check chat\.irc\.sasl_account and sasl_password \(or sasl_password_file\); disconnecting, retrying in 5 s .*account=relay reason=fail/,
+  );
+  await wrongPassword.logged(/reconnecting to the IRC server later .*inMs=5000/);
+  t.equal(config.reconnect.maxMs, 5_000, 'straight to reconnect.max, not 1 s');
+  clock.advance(5_000);
+  await eventually(() => wrongPassword.logger.lines.filter((line) => line.includes('SASL login failed')).length === 2, 'the second refusal');
+  await eventually(() => wrongPassword.logger.lines.filter((line) => /reconnecting to the IRC server later .*inMs=5000/.test(line)).length === 2, 'the second retry');
+  t.notOk(wrongPassword.logger.lines.some((line) => line.includes('could not connect')), 'no misleading "could not connect": the connection worked, the login did not');
+  t.notOk(wrongPassword.logger.lines.some((line) => line.includes('wrongsasl')), 'the password is masked');
+});
+
+t.test('tls: true against a plain-text port fails after the TLS handshake timeout, saying to check the port, not after the 30 s connect timeout', async (t) => {
+  const server = await ircd(t);
+  const clock = new FakeClock();
+  const plain = backendUnderTest(t, testIrcConfig(server.port, { tls: true }), clock);
+  const connected = plain.backend.connect();
+  // InspIRCd answers a ClientHello with silence: only the handshake timer, started at the TCP connect, ends the wait.
+  await eventually(() => clock.pendingDelays().includes(TLS_HANDSHAKE_TIMEOUT_MS), 'the TCP connect, then the handshake timer');
+  clock.advance(TLS_HANDSHAKE_TIMEOUT_MS);
+  await connected;
+  await plain.logged(
+    new RegExp(`ERROR could not connect to the IRC server .*error="no TLS handshake from 127.0.0.1:${server.port} within 5 s: is this port TLS\\? \\(set tls: false for a plain-text port`),
+  );
+  await plain.logged(/reconnecting to the IRC server later .*inMs=1000/);
+  t.ok(TLS_HANDSHAKE_TIMEOUT_MS < CONNECT_TIMEOUT_MS);
 });
 
 // A clean stop (the server says ERROR and closes) and a crash (SIGKILL: the connection just ends).
@@ -119,6 +146,31 @@ for (const how of ['stop', 'kill'] as const) {
     t.same(backend.counters, { reconnects: 1, droppedMessages: 0, droppedReplies: 0 }, 'one reconnect, for /metrics');
   });
 }
+
+t.test('an alert queued while the server was down says how long it waited when it is delivered', async (t) => {
+  const server = await ircd(t);
+  const clock = new FakeClock();
+  const { backend, logged, logger } = backendUnderTest(t, testIrcConfig(server.port), clock);
+  await backend.connect();
+  await server.stop();
+  await logged(/reconnecting to the IRC server later .*inMs=1000$/);
+  await backend.send('irc:#ops', notice('CRITICAL web01!http: refused'));
+  // Each attempt is refused while the server is down; the clock moves by each backoff delay (up to reconnect.max, 5 s).
+  const scheduled = () => logger.lines.filter((line) => line.includes('reconnecting to the IRC server later')).length;
+  for (const delayMs of [1_000, 2_000, 4_000, 5_000, 5_000, 5_000, 5_000, 5_000, 5_000]) {
+    const before = scheduled();
+    clock.advance(delayMs);
+    await eventually(() => scheduled() > before, 'the next refused attempt');
+  }
+  await server.start();
+  const watcher = await person(t, server, { nick: 'watcher' }, '#ops');
+  clock.advance(5_000);
+  const [late] = await watcher.waitForMessages('#ops', 1);
+  t.equal(late.text, 'queued 42 s: CRITICAL web01!http: refused', 'the clock moved 1 + 2 + 4 + 7 × 5 s while it waited');
+  await backend.send('irc:#ops', notice('OK web01!http'));
+  const [, onTime] = await watcher.waitForMessages('#ops', 2);
+  t.equal(onTime.text, 'OK web01!http', 'sent at once: no mark');
+});
 
 t.test('identity comes from the account-tag; echoes and the relay itself are not handed on', async (t) => {
   const server = await ircd(t);

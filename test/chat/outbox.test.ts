@@ -1,5 +1,7 @@
 import t from 'tap';
-import { Outbox, droppedNotice } from '../../src/chat/outbox.js';
+import { readFileSync } from 'node:fs';
+import { formatEvent } from '../../formatters/index.js';
+import { LATE_AFTER_MS, Outbox, droppedNotice, sentLate } from '../../src/chat/outbox.js';
 import { TokenBucket } from '../../src/util/token-bucket.js';
 import { memoryLogger } from '../../src/log.js';
 import type { RelayMessage } from '../../src/message.js';
@@ -304,5 +306,77 @@ t.test('alerts dropped while the connection is up say so: more came than the pac
   await settle();
   t.equal(sent[1].text.replace(/since .*Z/, 'since T'), 'icinga-relay: 2 alerts dropped: queue full (more than 2 waiting for this room since T: they came faster than the configured pace lets messages out)');
   t.same(sent.map((s) => s.text).slice(2), ['4', '5']);
+  outbox.close();
+});
+
+t.test('an alert that waited more than LATE_AFTER_MS says how long it was queued; replies and short waits do not (the alert lane goes first)', async (t) => {
+  const { clock, sent, outbox } = setup({ burst: 10 });
+  outbox.enqueue('irc:#ops', message('CRITICAL web01!http: refused'));
+  clock.advance(LATE_AFTER_MS);
+  outbox.enqueue('irc:#ops', message('OK web02!http'));
+  outbox.enqueue('irc:#ops', reply('a reply'));
+  clock.advance(1);
+  outbox.enqueue('irc:#ops', message('WARNING db01!disk'));
+  clock.advance(95_000);
+  outbox.enqueue('irc:#ops', message('just now'));
+  outbox.setReady(true);
+  await settle();
+  t.same(sent.map((s) => s.text), [
+    'queued 2 min 5 s: CRITICAL web01!http: refused',
+    'queued 1 min 35 s: OK web02!http',
+    'queued 1 min 35 s: WARNING db01!disk',
+    'just now',
+    'a reply',
+  ]);
+  outbox.close();
+});
+
+t.test('sentLate keeps everything a formatted message carries, text worked out lazily included', async (t) => {
+  const formatted = formatEvent(JSON.parse(readFileSync('fixtures/events/StateChange-service-critical.json', 'utf8')), { width: 400 });
+  const late = sentLate(formatted, 30_500);
+  t.equal(late.text, `queued 31 s: ${formatted.text}`);
+  t.same({ ...late, text: formatted.text }, { eventType: formatted.eventType, severity: formatted.severity, host: formatted.host, service: formatted.service, timestamp: formatted.timestamp, state: formatted.state, stateType: formatted.stateType, notificationType: formatted.notificationType, notice: formatted.notice, fields: formatted.fields, text: formatted.text });
+});
+
+t.test('a long wait for the pace alone is not marked; one through a disconnect is', async (t) => {
+  const { clock, sent, outbox } = setup({ burst: 1, perSecond: 0.01 });
+  outbox.setReady(true);
+  for (const text of ['a', 'b', 'c']) outbox.enqueue('irc:#ops', message(text));
+  await settle();
+  clock.advance(100_000);
+  await settle();
+  t.same(sent.map((s) => s.text), ['a', 'b'], 'b waited 100 s for a token, the connection up all along');
+  outbox.setReady(false);
+  clock.advance(100_000);
+  outbox.setReady(true);
+  await settle();
+  t.same(sent.map((s) => s.text), ['a', 'b', 'queued 3 min 20 s: c'], 'c also waited through a disconnect');
+  outbox.close();
+});
+
+t.test('with logSent, each message is logged at info once it has been handed to the server', async (t) => {
+  const clock = new FakeClock();
+  const logger = memoryLogger('info');
+  let fail = true;
+  const outbox = new Outbox({
+    capacity: 10,
+    rateLimit: { burst: 5, perSecond: 1 },
+    bucketKey: () => 'connection',
+    transmit: async () => {
+      if (fail) throw new Error('socket closed');
+    },
+    clock,
+    logger,
+    retryMs: 500,
+    logSent: true,
+  });
+  outbox.setReady(true);
+  outbox.enqueue('irc:#ops', message('CRITICAL web01!http'));
+  await settle();
+  t.notOk(logger.lines.some((line) => / INFO sent /.test(line)), 'not while the send fails');
+  fail = false;
+  clock.advance(500);
+  await settle();
+  t.same(logger.lines.filter((line) => / INFO sent /.test(line)).map((line) => line.replace(/^.* INFO /, '')), ['sent destination=irc:#ops eventType=StateChange text="CRITICAL web01!http"']);
   outbox.close();
 });

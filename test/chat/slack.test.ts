@@ -230,14 +230,14 @@ t.test('refusals are logged clearly and not retried; the other channels keep wor
     t.teardown(() => fake.close());
     const wrongBot = new SlackBackend(slackConfig(fake, { botToken: 'xoxb-revoked' }), { logger: memoryLogger() });
     t.teardown(() => wrongBot.close());
-    await t.rejects(wrongBot.connect(), /Slack refused the bot token: invalid_auth/);
+    await t.rejects(wrongBot.connect(), /^Slack refused the bot token: invalid_auth; check chat\.slack\.bot_token \(or bot_token_file\)$/);
     t.equal(fake.callsOf('apps.connections.open').length, 0, 'no Socket Mode without a working bot token');
 
     const logger = memoryLogger();
     const wrongApp = new SlackBackend(slackConfig(fake, { appToken: FAKE_BOT_TOKEN }), { logger });
     t.teardown(() => wrongApp.close());
     await wrongApp.connect();
-    t.ok(logged(logger, /ERROR Slack refused the Socket Mode connection: messages people write will not arrive .*error=not_allowed_token_type/));
+    t.ok(logged(logger, /ERROR Slack refused the Socket Mode connection: messages people write will not arrive; check chat\.slack\.app_token \(or app_token_file\) .*error=not_allowed_token_type/));
     await sleep(QUIET_MS);
     t.equal(fake.callsOf('apps.connections.open').length, 1, 'a refused token is not tried again and again');
     await wrongApp.send('slack:#ops', relayMessage('posting works'));
@@ -444,7 +444,7 @@ t.test('a Web API outage: messages wait and then all arrive, in order; Socket Mo
     await fake.stop();
     await backend.connect();
     await fake.start();
-    await driveUntil(clock, () => logged(logger, /ERROR Slack backend gave up .*error="Slack refused the bot token: invalid_auth"/), 'giving up');
+    await driveUntil(clock, () => logged(logger, /ERROR Slack backend gave up .*error="Slack refused the bot token: invalid_auth; check chat\.slack\.bot_token \(or bot_token_file\)"/), 'giving up');
     clock.advance(120_000);
     await sleep(QUIET_MS);
     t.equal(fake.callsOf('auth.test').length, 1, 'not tried again');

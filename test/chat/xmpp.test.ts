@@ -160,7 +160,7 @@ t.test('a wrong CA, plain text without allow_plaintext, a wrong password, a hang
     ],
     ['no ca_file for a private CA', relayConfig(tlsServer, { ca: undefined }), /TLS certificate failed verification .*; for a private CA, set ca_file/],
     ['plain text', relayConfig(plainServer, { allowPlaintext: false }), /offered no TLS \(STARTTLS\), so the password would go unencrypted/],
-    ['a wrong password', relayConfig(plainServer, { password: 'wrong' }), /the server refused the login \(not-authorized.*\): check jid and password/],
+    ['a wrong password', relayConfig(plainServer, { password: 'wrong' }), /the server refused the login \(not-authorized.*\): check chat\.xmpp\.jid and password \(or password_file\)/],
     ['a hang-up', relayConfig(plainServer, { service: hangUp }), /the server closed the connection during login/],
     ['a refused STARTTLS', relayConfig(tlsServer, { service: refusesStartTls }), /the server refused STARTTLS/],
   ];
@@ -169,6 +169,10 @@ t.test('a wrong CA, plain text without allow_plaintext, a wrong password, a hang
     await t.rejects(backend.connect(), `${name}: connect() rejects`);
     t.match(logged(/ERROR XMPP login failed, will retry/)[0], expected, `${name}: the log says why`);
     await waitUntil(() => logged(/XMPP login failed/).length >= 2, WAIT_MS, `${name}: a retry`);
+    // A refused login is retried at reconnect.max at once (500 ms here), the others from reconnect.min (100 ms).
+    const delays = logged(/reconnecting to XMPP/).map((line) => Number(/inMs=(\d+)/.exec(line)?.[1]));
+    if (name === 'a wrong password') t.same(delays.slice(0, 2), [500, 500], `${name}: slow retries`);
+    else t.ok(delays[0] <= 100, `${name}: the first retry soon (${delays[0]} ms)`);
     await backend.close();
   }
 });

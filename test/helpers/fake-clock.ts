@@ -1,55 +1,9 @@
-import type { Clock, TimerHandle } from '../../src/clock.js';
+import { ManualClock } from '../../src/clock.js';
 
-interface PendingTimer {
-  due: number;
-  seq: number;
-  fn: () => void;
-  handle: TimerHandle;
-}
-
-/** A clock that only moves when a test says so; timers fire in due order during advance(). */
-export class FakeClock implements Clock {
-  private current: number;
-  private seq = 0;
-  private timers: PendingTimer[] = [];
-
+/** The manual clock, starting at a fixed date: tests move it with advance(). */
+export class FakeClock extends ManualClock {
   constructor(start = Date.UTC(2026, 10, 23, 12, 0, 0)) {
-    this.current = start;
-  }
-
-  now(): number {
-    return this.current;
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const handle: TimerHandle = { timer: this.seq };
-    this.timers.push({ due: this.current + Math.max(0, ms), seq: this.seq++, fn, handle });
-    return handle;
-  }
-
-  clearTimeout(handle: TimerHandle | undefined): void {
-    this.timers = this.timers.filter((t) => t.handle !== handle);
-  }
-
-  /** Delays of the timers still pending, relative to now, in the order they will fire. */
-  pendingDelays(): number[] {
-    return this.sorted().map((t) => t.due - this.current);
-  }
-
-  advance(ms: number): void {
-    const target = this.current + ms;
-    for (;;) {
-      const next = this.sorted()[0];
-      if (!next || next.due > target) break;
-      this.timers = this.timers.filter((t) => t !== next);
-      this.current = next.due;
-      next.fn();
-    }
-    this.current = target;
-  }
-
-  private sorted(): PendingTimer[] {
-    return [...this.timers].sort((a, b) => a.due - b.due || a.seq - b.seq);
+    super(start);
   }
 }
 

@@ -38,6 +38,8 @@ export interface BlackholeProxy {
   blackhole(): void;
   /** From now on new connections are accepted and never answered; open ones go on forwarding. */
   holdNew(): void;
+  /** Closes every open connection and holds new ones (holdNew): Icinga2 out of reach. */
+  cut(): void;
   /** New connections forward again; the ones held during the blackhole are closed. */
   restore(): void;
   close(): Promise<void>;
@@ -89,6 +91,10 @@ export async function startBlackholeProxy(targetPort: number): Promise<Blackhole
     },
     holdNew() {
       holding = true;
+    },
+    cut() {
+      holding = true;
+      for (const socket of [...sockets]) socket.destroy();
     },
     restore() {
       holding = false;

@@ -27,7 +27,7 @@ t.test('the CA file: unchanged, renewed, then unusable', async (t) => {
   t.same(connection.refreshTls(), [caFile], 'renewed');
   t.same(connection.refreshTls(), [], 'read once');
   writeFileSync(caFile, 'not a certificate');
-  t.throws(() => connection.refreshTls(), /the CA file holds no PEM certificate/);
+  t.throws(() => connection.refreshTls(), /the CA file has no PEM certificate in it/);
   writeFileSync(caFile, pem(join(second, 'ca.crt')));
   t.same(connection.refreshTls(), [], 'the renewed CA stayed in use');
 });

@@ -16,7 +16,7 @@ t.test('HTTP 401 points at the credentials that were used', async (t) => {
     kind: 'auth',
     message: 'authentication failed (HTTP 401): check icinga.username and icinga.password',
   });
-  t.match(describeHttpFailure(401, '', 'certificate').message, /^authentication failed \(HTTP 401\): check icinga\.cert_file and icinga\.key_file/);
+  t.match(describeHttpFailure(401, '', { auth: 'certificate' }).message, /^authentication failed \(HTTP 401\): check icinga\.cert_file and icinga\.key_file/);
 });
 
 t.test('other HTTP statuses carry an excerpt of the body', async (t) => {

@@ -147,6 +147,24 @@ t.test('a CA that did not sign the server certificate gives "certificate not tru
   t.match(second, { kind: 'tls', reason: first!.reason });
   t.ok(second!.retryInMs > first!.retryInMs, `delays grow: ${first!.retryInMs} ms, then ${second!.retryInMs} ms`);
   t.comment(`Node's reason: ${first!.reason}`);
+
+  // With ca_file set, "set icinga.ca_file" would send the admin in circles: the file is named instead.
+  const caFile = join(dir, 'ca.crt');
+  const named = openStream(t, { ...passwordAuth(), caPem: readFileSync(caFile, 'utf8'), files: { ca: caFile } });
+  await waitFor(() => failures(named).length >= 1, 'a failed attempt');
+  await named.stream.stop();
+  t.match(failures(named)[0], {
+    kind: 'tls',
+    reason: `certificate not trusted: Icinga2's certificate chain does not lead to the CA in icinga.ca_file ${caFile}: is it the CA of this Icinga2 (/var/lib/icinga2/certs/ca.crt on the master)? (`,
+  });
+});
+
+t.test('a wrong password from password_file: the 401 message names the file', async (t) => {
+  const { username } = icinga.users.relay;
+  const real = openStream(t, { caPem: CA, auth: { method: 'password', username, password: 'not-the-password', passwordFile: '/etc/icinga-relay/password' } });
+  await waitFor(() => failures(real).length >= 1, 'a failed attempt');
+  await real.stream.stop();
+  t.match(failures(real)[0], { kind: 'auth', reason: 'authentication failed (HTTP 401): check icinga.username and the password in icinga.password_file /etc/icinga-relay/password' });
 });
 
 t.test('client-certificate authentication works', async (t) => {

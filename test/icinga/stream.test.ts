@@ -569,7 +569,7 @@ t.test('IcingaConnection', async (t) => {
     t.equal(answer.status, 200);
     t.equal(fake.requests[0]!.clientCn, 'relay-client');
     t.equal(fake.requests[0]!.headers.authorization, undefined);
-    t.equal(connection.authMethod, 'certificate');
+    t.equal(connection.failureHints.auth, 'certificate');
   });
 
   t.test('a path in the URL is a prefix for every request; non-JSON answers keep their text', async (t) => {
@@ -616,9 +616,9 @@ t.test('IcingaConnection', async (t) => {
 
   t.test('refuses plain http, unusable CA files and mismatched client keys at construction', async (t) => {
     t.throws(() => new IcingaConnection('http://127.0.0.1:5665', PASSWORD_AUTH), /must start with https:\/\//);
-    t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: 'not a certificate' }), /the CA file holds no PEM certificate/);
+    t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: 'not a certificate' }), /the CA file has no PEM certificate in it/);
     const broken = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
-    t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: broken }), /the CA file holds an unreadable certificate/);
+    t.throws(() => new IcingaConnection('https://127.0.0.1:5665', { ...PASSWORD_AUTH, caPem: broken }), /the CA file has an unreadable certificate in it/);
     t.throws(
       () =>
         new IcingaConnection('https://127.0.0.1:5665', {

@@ -41,7 +41,7 @@ t.test('a renewed CA: refused with the old one, used on the next reconnect, and 
   let from = relay.stderr.length;
   const newCa = await renewDaemonCertificates(icinga, 'renewed-1');
   const refused = await relay.waitFor('stderr', /certificate not trusted/, 30_000, from);
-  t.match(refused, /ERROR .*certificate not trusted: set icinga\.ca_file \(.*(self[- ]signed|unable to (get|verify)).*\)/i, 'refused, saying the certificate is not trusted');
+  t.match(refused, /ERROR .*certificate not trusted: Icinga2's certificate chain does not lead to the CA in icinga\.ca_file \/\S+: is it the CA of this Icinga2 .*\(.*(self[- ]signed|unable to (get|verify)).*\)/i, 'refused, saying the certificate is not trusted by the CA in the file it names');
 
   from = relay.stderr.length;
   copyFileSync(newCa, caFile);

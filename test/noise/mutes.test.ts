@@ -110,3 +110,12 @@ t.test('a state file that cannot be read or written is logged, and the relay goe
   t.match(directory.logger.lines.join('\n'), /cannot read the mutes state file; starting without mutes/);
   t.equal(DEFAULT_NOISE.stateFile, undefined, 'in memory by default');
 });
+
+t.test('a storm summary leaves out muted objects: mutes apply before grouping', async (t) => {
+  const { noise, texts, clock } = noiseWith();
+  noise.mutes.add({ destination: 'irc:#ops', pattern: 'web01', until: clock.now() + HOUR, author: 'alice' });
+  noise.submit('irc:#ops', stateChange('db01!disk', 'CRITICAL'));
+  for (const object of ['db01!load', 'web01!http', 'db01!swap', 'web01!disk', 'db01!ntp']) noise.submit('irc:#ops', stateChange(object, 'CRITICAL'));
+  clock.advance(2_000);
+  t.same(texts(), ['CRITICAL db01!disk', 'db01: 3 services CRITICAL: load, swap, ntp']);
+});

@@ -12,7 +12,7 @@ function cacheWith(answer: (path: string, body: Record<string, unknown>) => ApiR
   const logger = memoryLogger();
   const requests: unknown[] = [];
   const connection = {
-    authMethod: 'password' as const,
+    failureHints: { auth: 'password' as const },
     apiRequest: async (_method: string, path: string, body?: unknown) => {
       requests.push([path, body]);
       return answer(path, body as Record<string, unknown>);

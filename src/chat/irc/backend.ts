@@ -28,15 +28,15 @@ import { connect as tlsConnect } from 'node:tls';
 import { Client, type IrcMessage, type MessageEvent, type Transport, type TransportOptions, type WhoisEvent } from 'irc-framework';
 import { systemClock, type Clock, type Random, type TimerHandle } from '../../clock.js';
 import { ircDestinations, type IrcChannel, type IrcConfig } from './config.js';
+import { formatGap } from '../../duration.js';
 import { Backoff } from '../../util/backoff.js';
 import type { Logger } from '../../log.js';
 import type { RelayMessage } from '../../message.js';
-import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from '../backend.js';
+import { REPLAY_SKEW_MS, type BackendCounters, type BackendDependencies, type ChatBackend, type IncomingMessage } from '../backend.js';
 import { longestLineBytes, plainText, renderIrcLines, textBudget } from './render.js';
 import { connectionOutbox, type Outbox } from '../outbox.js';
 
-export interface IrcBackendDependencies {
-  logger: Logger;
+export interface IrcBackendDependencies extends BackendDependencies {
   clock?: Clock;
   random?: Random;
   /** Told each PRIVMSG line as it is written to the connection: for the latency benchmark. */
@@ -53,6 +53,30 @@ export const NICK_REGAIN_INTERVAL_MS = 60_000;
 export const NICKSERV_LOGIN_TIMEOUT_MS = 10_000;
 /** A TCP (and TLS) connect still not done after this has failed. */
 export const CONNECT_TIMEOUT_MS = 30_000;
+/**
+ * A TLS handshake still not done this long after the TCP connect has failed. A plain-text IRC
+ * server answers a ClientHello with nothing at all (InspIRCd waits for a line), so without this
+ * a wrong `tls: true` would look like a slow network for the whole CONNECT_TIMEOUT_MS.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 5_000;
+/** OpenSSL's errors when the other end does not speak TLS: it sent plain text where a TLS record should be. */
+const NOT_TLS_ERRORS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST', 'ERR_SSL_UNKNOWN_PROTOCOL']);
+const NOT_TLS_HINT = 'is this port TLS? (set tls: false for a plain-text port, usually 6667)';
+/** What to do about a refused SASL login, by irc-framework's reason. */
+function saslFix(reason: string): string {
+  switch (reason) {
+    case 'fail':
+      return 'the account or password is wrong: check chat.irc.sasl_account and sasl_password (or sasl_password_file)';
+    case 'capability_missing':
+      return 'the server offers no SASL: its services (NickServ, SaslServ) are not reachable, or the network has none (then use nickserv_password instead)';
+    case 'nick_locked':
+      return 'the services account is locked';
+    case 'unsupported_mechanism':
+      return 'the server does not accept SASL PLAIN';
+    default:
+      return `the server refused it (${reason})`;
+  }
+}
 /**
  * A connection the server has not welcomed (001) this long after it began has failed: a server
  * that accepts and never answers would otherwise hold connect(), and with it the relay's start.
@@ -146,14 +170,23 @@ class SocketTransport extends EventEmitter implements Transport {
       () => socket.destroy(new Error(`no connection to ${host}:${port} within ${CONNECT_TIMEOUT_MS / 1000} s`)),
       CONNECT_TIMEOUT_MS,
     );
+    if (tls) {
+      socket.once('connect', () => {
+        this.settings.clock.clearTimeout(this.connectTimer);
+        this.connectTimer = this.settings.clock.setTimeout(
+          () => socket.destroy(new Error(`no TLS handshake from ${host}:${port} within ${TLS_HANDSHAKE_TIMEOUT_MS / 1000} s: ${NOT_TLS_HINT}`)),
+          TLS_HANDSHAKE_TIMEOUT_MS,
+        );
+      });
+    }
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       this.settings.clock.clearTimeout(this.connectTimer);
       this.open = true;
       this.emit('open');
     });
     socket.on('data', (chunk: string) => this.receive(chunk));
-    socket.on('error', (error) => {
-      this.error = error;
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.error = tls && error.code !== undefined && NOT_TLS_ERRORS.has(error.code) ? new Error(`${error.message}: ${NOT_TLS_HINT}`) : error;
     });
     socket.once('close', () => {
       this.settings.clock.clearTimeout(this.connectTimer);
@@ -253,6 +286,8 @@ export class IrcBackend implements ChatBackend {
   /** Ends every WHOIS still waiting for its answer. */
   private readonly lookups = new Set<() => void>();
   private firstAttemptDone: (() => void) | undefined;
+  /** The server refused our SASL login on the current connection. */
+  private saslFailed = false;
   private closed: Promise<void> | undefined;
 
   constructor(
@@ -274,6 +309,7 @@ export class IrcBackend implements ChatBackend {
       inFlightBytes: { max: MAX_BYTES_IN_FLIGHT, of: (destination, message) => longestLineBytes(message, destination.slice(DESTINATION_PREFIX.length)) },
       clock: this.clock,
       logger: this.logger,
+      logSent: dependencies.logDeliveries,
     });
     this.listen();
   }
@@ -357,9 +393,7 @@ export class IrcBackend implements ChatBackend {
     const client = this.client;
     client.on('registered', (event) => this.onRegistered(event.nick));
     client.on('nick in use', (event) => this.onNickInUse(event.nick));
-    client.on('sasl failed', (event) => {
-      this.logger.error('SASL login failed; disconnecting', { account: this.config.sasl?.account, reason: event.reason, message: event.message });
-    });
+    client.on('sasl failed', (event) => this.onSaslFailed(event.reason, event.message));
     client.on('loggedin', (event) => this.onLoggedIn(event.account));
     client.on('join', (event) => {
       if (this.isSelf(event.nick)) this.onJoined(event.channel, event.time);
@@ -419,9 +453,25 @@ export class IrcBackend implements ChatBackend {
     return this.client.network.cap.isEnabled('extended-join') && this.client.network.cap.isEnabled('account-notify');
   }
 
+  private onSaslFailed(reason: string, message?: string): void {
+    this.saslFailed = true;
+    this.logger.error(`SASL login failed: ${saslFix(reason)}; disconnecting, retrying in ${formatGap(this.config.reconnect.maxMs)}`, {
+      account: this.config.sasl?.account,
+      reason,
+      message,
+    });
+  }
+
   private onRegistered(nick: string): void {
     this.clock.clearTimeout(this.registrationTimer);
     this.registrationTimer = undefined;
+    // irc-framework reports a server without the sasl capability only when it acknowledged some
+    // other capability; with none at all it registers us without a login. Identity matters here.
+    if (this.config.sasl && !this.client.network.cap.isEnabled('sasl')) {
+      this.onSaslFailed('capability_missing');
+      this.client.connection.end();
+      return;
+    }
     this.registered = true;
     this.registeredAt = this.clock.now() - REPLAY_SKEW_MS;
     this.nick = nick;
@@ -608,14 +658,17 @@ export class IrcBackend implements ChatBackend {
     for (const finish of [...this.lookups]) finish();
     if (this.closing) return;
     if (wasRegistered) this.logger.warn('IRC connection lost', { error });
-    else this.logger.error('could not connect to the IRC server', { host: this.config.host, port: this.config.port, error });
+    // After a failed SASL login the connection worked: that error said what went wrong.
+    else if (!this.saslFailed) this.logger.error('could not connect to the IRC server', { host: this.config.host, port: this.config.port, error });
   }
 
   private onClose(): void {
     this.connectionActive = false;
     this.settleFirstAttempt();
     if (this.closing) return;
-    const delayMs = this.backoff.nextDelay();
+    // A refused login stays refused until someone fixes the config or the services: no hammering.
+    const delayMs = this.saslFailed ? this.config.reconnect.maxMs : this.backoff.nextDelay();
+    this.saslFailed = false;
     this.reconnects++;
     this.logger.info('reconnecting to the IRC server later', { inMs: delayMs });
     this.reconnectTimer = this.clock.setTimeout(() => {

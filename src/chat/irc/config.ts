@@ -29,7 +29,7 @@ export function ircDestinations(config: IrcConfig): string[] {
   return config.channels.map((channel) => `irc:${channel.name}`);
 }
 
-export function ircSchema({ text, section, secret, secretFile, switchedSection, file, nonEmptyList, secretChoice, secretValue, connectionKeys, connection }: SchemaHelpers) {
+export function ircSchema({ text, section, secret, secretFile, switchedSection, pemFile, nonEmptyList, secretChoice, secretValue, connectionKeys, connection }: SchemaHelpers) {
   const ircChannelName = text('an IRC channel such as #ops').pipe(
     z.string().regex(/^[#&][^\s,\x07]+$/, { error: expecting('an IRC channel such as #ops (starting with # or &, no spaces or commas)') }),
   );
@@ -45,7 +45,7 @@ export function ircSchema({ text, section, secret, secretFile, switchedSection, 
     server: text('a host name'),
     port: z.int({ error: expecting('a port from 1 to 65535') }).min(1).max(65535).optional(),
     tls: z.boolean({ error: expecting('true or false') }).default(true),
-    ca_file: file('a CA certificate file (PEM)').optional(),
+    ca_file: pemFile('a CA certificate file (PEM)', 'CA').optional(),
     nick: text('a nick').prefault('icinga-relay'),
     username: text('a user name').optional(),
     realname: text('a real name').prefault('icinga-relay'),

@@ -30,13 +30,12 @@ import { slackDestinations, type SlackConfig } from './config.js';
 import { Backoff } from '../../util/backoff.js';
 import type { Logger } from '../../log.js';
 import type { RelayMessage } from '../../message.js';
-import { REPLAY_SKEW_MS, type BackendCounters, type ChatBackend, type IncomingMessage } from '../backend.js';
+import { REPLAY_SKEW_MS, type BackendCounters, type BackendDependencies, type ChatBackend, type IncomingMessage } from '../backend.js';
 import { connectionOutbox, type Outbox } from '../outbox.js';
 import { renderSlackMessage, unescapeSlackText } from './render.js';
 import { placement, type SlackPlacement } from './threads.js';
 
-export interface SlackDependencies {
-  logger: Logger;
+export interface SlackDependencies extends BackendDependencies {
   clock?: Clock;
   random?: Random;
   /** Where HTTPS_PROXY and NO_PROXY are read; process.env when absent. */
@@ -74,6 +73,14 @@ function classifyFailure(error: unknown): Failure {
     return { permanent: !TRANSIENT_PLATFORM_ERRORS.has(code), reason: needed ? `${code} (needs scope ${needed})` : code };
   }
   return { permanent: false, reason: failure.message ?? String(error) };
+}
+
+/** Slack's answers to a token it does not take. */
+const TOKEN_ERRORS = new Set(['invalid_auth', 'not_authed', 'not_allowed_token_type', 'token_revoked', 'token_expired', 'account_inactive']);
+
+/** What to fix when Slack refused a token: the config key it came from. */
+function tokenAdvice(reason: string, key: 'bot_token' | 'app_token'): string {
+  return TOKEN_ERRORS.has(reason) ? `; check chat.slack.${key} (or ${key}_file)` : '';
 }
 
 /** The library's log lines go to ours at debug level: our own lines say what happened and what comes next. */
@@ -189,6 +196,7 @@ export class SlackBackend implements ChatBackend {
       transmit: (destination, message) => this.post(destination, message),
       clock: this.clock,
       logger: this.logger,
+      logSent: dependencies.logDeliveries,
     });
   }
 
@@ -266,7 +274,7 @@ export class SlackBackend implements ChatBackend {
       this.outbox.setReady(true);
     } catch (error) {
       const failure = classifyFailure(error);
-      if (failure.permanent) throw new Error(`Slack refused the bot token: ${failure.reason}`);
+      if (failure.permanent) throw new Error(`Slack refused the bot token: ${failure.reason}${tokenAdvice(failure.reason, 'bot_token')}`);
       const delayMs = Math.max(this.webBackoff.nextDelay(), failure.retryAfterMs ?? 0);
       this.reconnects++;
       this.logger.warn('Slack Web API not available, messages wait in the queue', { error: failure.reason, retryInMs: delayMs });
@@ -416,7 +424,7 @@ export class SlackBackend implements ChatBackend {
     } catch (error) {
       const failure = classifyFailure(error);
       if (failure.permanent) {
-        this.logger.error('Slack refused the Socket Mode connection: messages people write will not arrive', { error: failure.reason });
+        this.logger.error(`Slack refused the Socket Mode connection: messages people write will not arrive${tokenAdvice(failure.reason, 'app_token')}`, { error: failure.reason });
       } else {
         this.socketDown(failure.reason);
       }

@@ -26,7 +26,7 @@ import { xmppDestinations, type XmppConfig, type XmppRoom } from './config.js';
 import { Backoff } from '../../util/backoff.js';
 import type { Logger } from '../../log.js';
 import { highlightPrefix, type RelayMessage } from '../../message.js';
-import type { BackendCounters, ChatBackend, IncomingMessage } from '../backend.js';
+import type { BackendCounters, BackendDependencies, ChatBackend, IncomingMessage } from '../backend.js';
 import { connectionOutbox, type Outbox } from '../outbox.js';
 
 const NS_STARTTLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -149,7 +149,7 @@ export function renderXmppText(message: RelayMessage): string {
 /** The log text for a failed login: what went wrong, and what to do about it where we can tell. */
 function describeLoginFailure(error: unknown, config: Pick<XmppConfig, 'ca'>): string {
   const { message, code, name } = error as Error & { code?: string };
-  if (name === 'SASLError') return `the server refused the login (${message}): check jid and password`;
+  if (name === 'SASLError') return `the server refused the login (${message}): check chat.xmpp.jid and password (or password_file)`;
   if (code && /CERT|SIGNATURE|ISSUER/.test(code)) {
     const advice = config.ca ? 'is ca_file the CA that signed it?' : 'for a private CA, set ca_file';
     return `the server's TLS certificate failed verification (${code}: ${message}); ${advice}`;
@@ -204,7 +204,7 @@ export class XmppBackend implements ChatBackend {
 
   constructor(
     private readonly config: XmppConfig,
-    deps: { logger: Logger; clock?: Clock; random?: Random },
+    deps: BackendDependencies & { clock?: Clock; random?: Random },
   ) {
     this.logger = deps.logger.child('xmpp');
     this.clock = deps.clock ?? systemClock;
@@ -220,6 +220,7 @@ export class XmppBackend implements ChatBackend {
       transmit: (destination, message) => this.transmit(destination, message),
       clock: this.clock,
       logger: this.logger,
+      logSent: deps.logDeliveries,
     });
   }
 
@@ -272,10 +273,12 @@ export class XmppBackend implements ChatBackend {
       const online = await Promise.race([session.client.start().then(() => true), session.ended.then(() => false)]);
       if (!online) throw new Error('the server closed the connection during login');
     } catch (error) {
+      // A refused login stays refused until the config or the account is fixed: retried at the slowest pace.
+      const refused = (error as Error).name === 'SASLError';
       if (!this.closed) {
         this.logger.error('XMPP login failed, will retry', { service: this.config.service, jid: this.config.jid, error: describeLoginFailure(error, this.config) });
       }
-      this.endSession(session);
+      this.endSession(session, refused);
       throw error;
     }
     session.online = true;
@@ -328,7 +331,7 @@ export class XmppBackend implements ChatBackend {
   }
 
   /** Forgets a connection that failed or ended, and plans the next one. */
-  private endSession(session: Session): void {
+  private endSession(session: Session, loginRefused = false): void {
     if (this.session !== session) return;
     this.session = undefined;
     // What the dead connection still reports is noise.
@@ -337,7 +340,7 @@ export class XmppBackend implements ChatBackend {
     this.outbox.setReady(false);
     // Closes whatever is left of the stream and socket.
     session.client.stop().catch(() => {});
-    const delayMs = this.backoff.nextDelay();
+    const delayMs = loginRefused ? this.config.reconnect.maxMs : this.backoff.nextDelay();
     this.reconnects++;
     this.logger.info('reconnecting to XMPP', { inMs: delayMs });
     this.reconnectTimer = this.clock.setTimeout(() => {

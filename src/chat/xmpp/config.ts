@@ -30,7 +30,7 @@ export function xmppDestinations(config: XmppConfig): string[] {
   return config.rooms.map((room) => `xmpp:${room.jid}`);
 }
 
-export function xmppSchema({ text, section, secret, secretFile, switchedSection, file, nonEmptyList, secretChoice, secretValue, connectionKeys, connection }: SchemaHelpers) {
+export function xmppSchema({ text, section, secret, secretFile, switchedSection, pemFile, nonEmptyList, secretChoice, secretValue, connectionKeys, connection }: SchemaHelpers) {
   const bareJid = (what: string) =>
     text(what).pipe(z.string().regex(/^[^@/\s]+@[^@/\s]+$/, { error: expecting(`${what} (name@domain, no resource)`) }));
   const xmppRoom = z
@@ -47,7 +47,7 @@ export function xmppSchema({ text, section, secret, secretFile, switchedSection,
     jid: bareJid('a JID'),
     password: secret('password').optional(),
     password_file: secretFile('password').optional(),
-    ca_file: file('a CA certificate file (PEM)').optional(),
+    ca_file: pemFile('a CA certificate file (PEM)', 'CA').optional(),
     allow_plaintext: z.boolean({ error: expecting('true or false') }).default(false),
     nick: text('a room nick').prefault('icinga-relay'),
     rooms: nonEmptyList(xmppRoom, 'rooms'),

@@ -1,0 +1,23 @@
+/**
+ * A self-signed certificate and its key (EC P-256, valid until 2126), for config tests: the config
+ * check parses every PEM file it names, so placeholders would not do. Never trusted by anything.
+ */
+export const TEST_CERT_PEM = `-----BEGIN CERTIFICATE-----
+MIIBjzCCATWgAwIBAgIUSqLEpmjOFA1MF2yrHut3wCmphXIwCgYIKoZIzj0EAwIw
+HDEaMBgGA1UEAwwRaWNpbmdhLXJlbGF5IHRlc3QwIBcNMjYxMjA0MTY1OTAxWhgP
+MjEyNjExMTAxNjU5MDFaMBwxGjAYBgNVBAMMEWljaW5nYS1yZWxheSB0ZXN0MFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmZbCi486Ad1/Y+IuhWo7u3hoKVvg1rpL
+7z7YNL4cUrLcEetF3HlQmEznC7KQLnG7maLcK6InA5FQICW+1zjWeqNTMFEwHQYD
+VR0OBBYEFIM0N240kEvtVQTdwln7PxfWCgkqMB8GA1UdIwQYMBaAFIM0N240kEvt
+VQTdwln7PxfWCgkqMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIh
+ANMGq1z2EU9pa4dUNvvpr05TSeUPGO3JtsdHck3F/x+3AiBHql1SClicSMNS35rt
+AjaLEGnKCEh74TN9tu6B5ws6bw==
+-----END CERTIFICATE-----
+`;
+
+export const TEST_KEY_PEM = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgtF9oHVYBSXu6vokl
+WvT1MDKCA1VZ1S/VMe8Pa39CZPKhRANCAASZlsKLjzoB3X9j4i6Faju7eGgpW+DW
+ukvvPtg0vhxSstwR60XceVCYTOcLspAucbuZotwroicDkVAgJb7XONZ6
+-----END PRIVATE KEY-----
+`;
