@@ -12,12 +12,11 @@
  * older than the reading is dropped (the summary already says where the object ended up). A change
  * a live event already reported is in the known states, so the summary never repeats it.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateSeverity } from '../formatters/common.js';
 import { currentStateName, eventCheckable } from './icinga/checkables.js';
 import { asNumber, asRecord, asText, firstLine } from './util/values.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { DelayedSave, readStateFile, writeFileAtomically } from './atomic-file.js';
 import type { Clock, Random, TimerHandle } from './clock.js';
 import { formatGap } from './duration.js';
 import { Backoff, type BackoffOptions } from './util/backoff.js';
@@ -189,19 +188,15 @@ export class HardStateStore {
   readonly restored: boolean = false;
   /** When the saved states were last known to be current (ms), from the file. */
   readonly savedAt: number | undefined;
-  private saveTimer: TimerHandle | undefined;
+  private readonly saving: DelayedSave;
 
   constructor(private readonly options: HardStateStoreOptions) {
+    this.saving = new DelayedSave(options.clock, options.saveDelayMs ?? 5_000, () => this.save());
     this.delivered = options.delivered;
     const file = this.file;
     if (file === undefined) return;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') options.logger.error('cannot read the hard states file; the first catch-up reports nothing', { file, error });
-      return;
-    }
+    const text = readStateFile(file, options.logger, 'cannot read the hard states file; the first catch-up reports nothing');
+    if (text === undefined) return;
     try {
       const saved = JSON.parse(text) as { version?: unknown; savedAt?: unknown; states?: unknown };
       const states = asRecord(saved.states);
@@ -287,18 +282,11 @@ export class HardStateStore {
 
   /** Writes the file now if a save is pending. */
   flush(): void {
-    if (this.saveTimer === undefined) return;
-    this.options.clock.clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    this.save();
+    this.saving.flush();
   }
 
   private changed(): void {
-    if (this.file === undefined || this.saveTimer !== undefined) return;
-    this.saveTimer = this.options.clock.setTimeout(() => {
-      this.saveTimer = undefined;
-      this.save();
-    }, this.options.saveDelayMs ?? 5_000);
+    if (this.file !== undefined) this.saving.changed();
   }
 
   private save(): void {

@@ -6,6 +6,24 @@
 
 export type Severity = 'ok' | 'info' | 'warning' | 'critical' | 'unknown';
 
+/** What a message is to one problem in its destination (see src/problems/book.ts). */
+export interface ProblemLink {
+  /** The problem's reference, `#42`. */
+  ref: number;
+  object: string;
+  role: 'opened' | 'update' | 'recovered';
+  /** When the problem's first report was relayed (ms). */
+  openedAt: number;
+  /** The chat message that started the problem in this destination, once known (a Slack `ts`). */
+  rootId?: string;
+  /** That message's plain text, when it was about this object alone (so it may be edited to the problem's state). */
+  rootText?: string;
+  /** The object in Icinga Web, when the web section is configured. */
+  url?: string;
+  /** For a message that opens the problem: the backend tells what the message is called there (a Slack `ts`) and its text. */
+  onRoot?: (rootId: string, rootText: string | undefined) => void;
+}
+
 export type FieldValue = string | number | boolean | undefined;
 
 export interface RelayMessage {
@@ -29,6 +47,21 @@ export interface RelayMessage {
    * tells one notice from the next by it.
    */
   notice?: string;
+  /**
+   * The objects (`host`, `host!service`) a summary names in its text, for a line that stands for
+   * several events (a storm line); absent on messages about one object or none.
+   */
+  objects?: readonly string[];
+  /**
+   * The problems (src/problems/book.ts) this message opens, updates or ends in the destination it
+   * is on its way to; set on delivery, absent on plain messages.
+   */
+  problems?: readonly ProblemLink[];
+  /**
+   * Who to call (route.mention): set on the first message of a problem only. The relay's only
+   * way to ping anyone; text from Icinga2 never can. See highlightPrefix and Slack's renderer.
+   */
+  mentions?: readonly string[];
   /** Named facts of the event, for templates and routing: author, comment, output, duration, ... */
   fields: Record<string, FieldValue>;
 }
@@ -45,4 +78,13 @@ const HAS_CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  */
 export function withoutControls(text: string): string {
   return HAS_CONTROL_CHARACTER.test(text) ? text.replace(CONTROL_CHARACTERS, ' ') : text;
+}
+
+/** Mentions Slack understands: user IDs and user groups; the other entries are nicks. */
+export const SLACK_MENTION = /^([UW][A-Z0-9]{2,}|<!subteam\^[A-Z0-9]+>)$/;
+
+/** `alice, bob: ` for the nicks among the message's mentions (an IRC or XMPP highlight), or nothing. */
+export function highlightPrefix(message: RelayMessage): string {
+  const nicks = (message.mentions ?? []).filter((mention) => !SLACK_MENTION.test(mention));
+  return nicks.length === 0 ? '' : `${nicks.join(', ')}: `;
 }

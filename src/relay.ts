@@ -24,8 +24,12 @@ import type { RelayMessage } from './message.js';
 import { NoiseControl, type NoiseCount } from './noise/index.js';
 import { Pipeline } from './pipeline.js';
 import { CatchUp, HardStateStore, readCurrentStates } from './catchup.js';
+import { DEFAULT_FORGET_AFTER_MS, ProblemBook } from './problems/book.js';
+import { ActionEchoes } from './problems/echoes.js';
+import { referenced } from './problems/referenced.js';
 import { SilenceWatch, type SilenceState } from './silence.js';
-import { createRouter, routesNeedObjects } from './router.js';
+import { objectUrl, type WebConfig } from './web-links.js';
+import { createMentions, createRouter, routesNeedObjects } from './router.js';
 
 /** An event's fate in one destination, by what noise control reported. */
 const NOISE_FATES: Record<NoiseCount, string> = {
@@ -50,6 +54,8 @@ export interface RelayDependencies {
   noise?: NoiseControl;
   /** The hard states carried over by replace(), with the changes not yet delivered. */
   hardStates?: HardStateStore;
+  /** The open problems, carried over by replace(). */
+  problems?: ProblemBook;
   /** Where contact with Icinga2 stood in the relay this one replaces: an outage spans a reload. */
   contact?: Contact;
 }
@@ -127,6 +133,14 @@ export class Relay {
   /** Reports what changed while the stream was down or the relay stopped (src/catchup.ts). */
   readonly catchUp: CatchUp;
   private readonly hardStates: HardStateStore;
+  /** Who a route asks to call in a destination (route.mention). */
+  private readonly mentions: (message: RelayMessage, destination: string) => readonly string[];
+  /** Icinga Web, for links (the web section). */
+  private readonly web: WebConfig | undefined;
+  /** Folds the events an action causes into one line (src/problems/echoes.ts). */
+  private readonly echoes: ActionEchoes;
+  /** Open problems and their references, per destination (src/problems/book.ts). */
+  readonly problems: ProblemBook;
   private readonly silence: SilenceWatch;
   private streamWasUp: boolean;
   private readonly dependencies: RelayDependencies;
@@ -173,6 +187,7 @@ export class Relay {
       ? new ObjectCache({ connection: this.actionsConnection, backoff, clock, random, logger: this.logger.child('objects') })
       : undefined;
     this.cacheOnlyTypes = new Set(this.objects ? OBJECT_EVENT_TYPES.filter((type) => !config.icinga.events.includes(type)) : []);
+    this.mentions = createMentions({ destinations: [], softStates: config.format.softStates, routes: config.routes, objects: this.objects });
     const router = createRouter({
       destinations: [...this.backendByDestination.keys()],
       softStates: config.format.softStates,
@@ -229,6 +244,15 @@ export class Relay {
       muted: (destination, change) => this.noise.muting(destination, change.object, change.kind === 'recovered') !== undefined,
     });
     this.streamWasUp = dependencies.contact?.streamWasUp ?? false;
+    // Carried over by replace() while the state directory is the same (without one it lives only in memory).
+    this.echoes = new ActionEchoes(clock);
+    this.web = config.web;
+    const forgetAfterMs = config.state?.forgetProblemsAfterMs ?? DEFAULT_FORGET_AFTER_MS;
+    this.problems =
+      dependencies.problems?.dir === config.state?.dir && dependencies.problems
+        ? dependencies.problems
+        : new ProblemBook({ dir: config.state?.dir, forgetAfterMs, clock, logger: this.logger.child('problems') });
+    this.problems.forgetAfterMs = forgetAfterMs;
     this.silence = new SilenceWatch({
       afterMs: config.silence?.afterMs ?? 120_000,
       notify: config.silence?.notify ?? [],
@@ -269,6 +293,9 @@ export class Relay {
       clock,
       width: config.format.width,
       mutes: this.noise.mutes,
+      references: this.problems,
+      onAction: (action) => this.echoes.expect(action),
+      web: config.web,
       onOutcome: (outcome, command) => this.metrics.commandOutcome(outcome, command),
       onThrottled: (backend) => this.metrics.senderThrottled(backend),
     });
@@ -372,12 +399,20 @@ export class Relay {
       if (trace) this.traceEvent(event, event.state_type === 0 && !this.softStates ? 'dropped: SOFT state (format.soft_states is off)' : 'dropped: no route');
       return;
     }
+    // The events command's filter, then what only echoes a line already posted there (src/problems/echoes.ts).
+    const shown = delivery.destinations.filter(
+      (destination) => this.noise.mutes.shows(destination, delivery.message.eventType) && !this.echoes.folds(destination, delivery.message),
+    );
     if (!trace) {
-      for (const destination of delivery.destinations) this.noise.submit(destination, delivery.message);
+      for (const destination of shown) this.noise.submit(destination, delivery.message);
       return;
     }
     const fates: string[] = [];
     for (const destination of delivery.destinations) {
+      if (!shown.includes(destination)) {
+        fates.push(`${destination} not shown: left out by its events filter, or it echoes an action already shown there`);
+        continue;
+      }
       this.fates = { destination, message: delivery.message };
       this.noise.submit(destination, delivery.message);
       fates.push(`${destination} ${this.fates.passed ? 'passed to the chat backend' : this.fates.kind ? NOISE_FATES[this.fates.kind] : 'held for a storm window or the rate limit'}`);
@@ -407,8 +442,19 @@ export class Relay {
       // way out, because a message's text and fields are worked out only when read.
       this.logger.warn('formatter failed, relayed the generic line instead', { eventType: message.eventType, error: formatError, destination });
     }
+    const steps = this.problems.observe(destination, message);
+    const { web } = this;
+    const outgoing =
+      steps.length === 0
+        ? message
+        : referenced(message, steps, destination, {
+            width: this.noiseSettings.width,
+            mentions: this.mentions(message, destination),
+            url: web && ((object) => objectUrl(web, object)),
+            setRoot: (ref, rootId, rootText) => this.problems.setRoot(destination, ref, rootId, rootText),
+          });
     backend
-      .send(destination, message)
+      .send(destination, outgoing)
       .then(
         () => {
           this.metrics.messageSent(destination, true, this.lagOf(message));
@@ -483,6 +529,7 @@ export class Relay {
         await backend.close().catch((error: unknown) => this.logger.warn('chat backend did not close cleanly', { backend: backend.name, error }));
       }),
     );
+    this.problems.flush();
     if (this.hardStatesHandedOver) return;
     // What the flush sent is announced; what is still queued is saved as not announced, for the next start's catch-up.
     this.hardStates.checkDelivered();
@@ -514,6 +561,7 @@ export class Relay {
     this.hardStatesHandedOver =
       keepNoise && this.backends.every((backend) => kept.includes(backend) || (backend.alertsPending ?? 0) === 0);
     if (!this.hardStatesHandedOver) this.hardStates.flush();
+    this.problems.flush();
     const next = new Relay(config, {
       ...dependencies,
       createBackends: create,
@@ -521,6 +569,7 @@ export class Relay {
       connected: kept,
       ...(keepNoise && { noise: this.noise }),
       ...(this.hardStatesHandedOver && { hardStates: this.hardStates }),
+      problems: this.problems,
       contact: { streamWasUp: this.streamWasUp, silence: this.silence.state, caughtUp: this.catchUp.caughtUp },
     });
     this.logger.info('reloading: chat connections', {

@@ -34,6 +34,8 @@ export interface Route {
   to: readonly string[];
   /** First match wins: no later route is tried. */
   stop: boolean;
+  /** Who to call on a new problem this route sends (IRC/XMPP nicks, Slack user IDs or <!subteam^ID>). */
+  mention?: readonly string[];
 }
 
 export interface RouterOptions {
@@ -106,28 +108,46 @@ export function routesNeedObjects(routes: readonly Route[]): boolean {
   return routes.some(({ match }) => match.hostGroups !== undefined || match.serviceGroups !== undefined || match.vars !== undefined);
 }
 
-export function createRouter(options: RouterOptions): Router {
-  const none: readonly string[] = [];
-  const { routes } = options;
-  if (routes === undefined) {
-    return (message) => (message.stateType === 'SOFT' && !options.softStates ? none : options.destinations);
-  }
-  const compiled = routes.map((route) => ({ ...route, conditions: conditions(route.match) }));
+/** The routes a message takes, in order, up to the first matching one with stop. */
+function routesTaken(options: RouterOptions & { routes: readonly Route[] }): (message: RelayMessage) => Route[] {
+  const compiled = options.routes.map((route) => ({ route, conditions: conditions(route.match) }));
   const objects = options.objects ?? NO_OBJECTS;
   return (message) => {
-    if (message.stateType === 'SOFT' && !options.softStates) return none;
     const { host, service } = message;
     const subject: Subject = {
       message,
       host: () => (host === undefined ? undefined : objects.lookup(host)),
       service: () => (host === undefined || service === undefined ? undefined : objects.lookup(`${host}!${service}`)),
     };
-    const destinations = new Set<string>();
-    for (const route of compiled) {
-      if (!route.conditions.every((condition) => condition(subject))) continue;
-      for (const destination of route.to) destinations.add(destination);
+    const taken: Route[] = [];
+    for (const { route, conditions: all } of compiled) {
+      if (!all.every((condition) => condition(subject))) continue;
+      taken.push(route);
       if (route.stop) break;
     }
+    return taken;
+  };
+}
+
+export function createRouter(options: RouterOptions): Router {
+  const none: readonly string[] = [];
+  const { routes } = options;
+  if (routes === undefined) {
+    return (message) => (message.stateType === 'SOFT' && !options.softStates ? none : options.destinations);
+  }
+  const taken = routesTaken({ ...options, routes });
+  return (message) => {
+    if (message.stateType === 'SOFT' && !options.softStates) return none;
+    const destinations = new Set<string>();
+    for (const route of taken(message)) for (const destination of route.to) destinations.add(destination);
     return [...destinations];
   };
+}
+
+/** Who the routes a message takes to `destination` ask to mention (route.mention), each once; empty without routes. */
+export function createMentions(options: RouterOptions): (message: RelayMessage, destination: string) => readonly string[] {
+  const { routes } = options;
+  if (routes === undefined || !routes.some((route) => route.mention !== undefined)) return () => [];
+  const taken = routesTaken({ ...options, routes });
+  return (message, destination) => [...new Set(taken(message).flatMap((route) => (route.to.includes(destination) ? (route.mention ?? []) : [])))];
 }

@@ -24,7 +24,7 @@ function problems(extra: string, source: Partial<ConfigSource> = {}): string[] {
 const CHAT = 'chat:\n  irc: { server: irc.example.org, channels: ["#public", "#ops"] }\n  slack: { bot_token: xoxb-1, app_token: xapp-1, channels: [C0123ABC] }\n';
 
 const VIEWER = ['status', 'problems', 'mutes'];
-const OPERATOR = ['ack', 'unack', 'comment', 'downtime', 'undowntime', 'recheck', 'status', 'problems', 'mute', 'unmute', 'mutes'];
+const OPERATOR = ['ack', 'unack', 'comment', 'downtime', 'undowntime', 'recheck', 'status', 'problems', 'mute', 'unmute', 'mutes', 'events'];
 
 t.test('without the sections, the relay applies the defaults itself', async (t) => {
   const config = parse('');
@@ -143,7 +143,7 @@ t.test('unknown commands in roles, malformed names, and undefined roles', async 
     "irc:bob": ""
 `),
     [
-      'access.roles.operator[1]: expected one of ack, unack, comment, downtime, undowntime, recheck, status, problems, mute, unmute, mutes, help, whoami but found "acknowledge"',
+      'access.roles.operator[1]: expected one of ack, unack, comment, downtime, undowntime, recheck, status, problems, mute, unmute, mutes, events, help, whoami but found "acknowledge"',
       'access.roles.helpers: expected a list of commands but found "status"',
       'access.roles.2nd: expected a role name (letters, digits, - and _) but found "2nd"',
       'access.users.slack:U0123: expected a list of roles but found "viewer"',
@@ -187,7 +187,7 @@ t.test('with other access keys wrong, the roles that can be checked still are', 
 
 t.test('everyone may only get read-only roles', async (t) => {
   t.same(problems('access:\n  roles: { helpers: [status, recheck] }\n  everyone: [viewer, operator, helpers]\n'), [
-    'access.everyone[1]: expected read-only roles for everyone but role "operator" grants ack, unack, comment, downtime, undowntime, recheck, mute, unmute',
+    'access.everyone[1]: expected read-only roles for everyone but role "operator" grants ack, unack, comment, downtime, undowntime, recheck, mute, unmute, events',
     'access.everyone[2]: expected read-only roles for everyone but role "helpers" grants recheck',
   ]);
   t.same(parse('access:\n  roles: { readers: [status, help] }\n  everyone: [readers]\n').access?.everyone, ['readers']);

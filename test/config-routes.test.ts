@@ -163,3 +163,11 @@ t.test('check-config prints route warnings and errors', async (t) => {
   t.equal(bad.code, 2);
   t.match(bad.err, /routes\[0\]\.to\[0\]: expected a destination the chat section configures .* but found "irc:#nowhere"|templates\.StateChange: expected fields of StateChange events/);
 });
+
+t.test('routes: mention lists nicks and Slack IDs; nothing that could break a line or forge markup', async (t) => {
+  const base = 'icinga:\n  url: https://127.0.0.1:5665\n  username: u\n  password: p\nchat:\n  console: {}\nroutes:\n  - to: [console]\n';
+  t.same(parseConfig(`${base}    mention: [alice, U0ALICE, "<!subteam^S0ONCALL>"]\n`, { env: {} }).config.routes?.[0].mention, ['alice', 'U0ALICE', '<!subteam^S0ONCALL>']);
+  for (const bad of ['"<!channel>"', '"a b"', '"@here"', '"x,y"']) {
+    t.throws(() => parseConfig(`${base}    mention: [${bad}]\n`, { env: {} }), /routes\[0\]\.mention\[0\]: expected a nick, a Slack user ID/, bad);
+  }
+});

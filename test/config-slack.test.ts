@@ -33,6 +33,9 @@ t.test('a minimal block gets the defaults: the public API, 3 retries, one messag
     channels: ['#ops'],
     apiUrl: 'https://slack.com/api/',
     retries: 3,
+    threads: true,
+    broadcastRecoveries: true,
+    editRoot: true,
     rate: { burst: 1, perSecond: 1 },
     queueSize: 1000,
     reconnect: { minMs: 1000, maxMs: 60_000 },
@@ -49,6 +52,9 @@ t.test('every key can be set; tokens can come from files, without their newline'
       "channels: ['#ops', '#team.db-alerts_2', C0123ABC, G0PRIVATE, D0DIRECT]",
       'api_url: http://127.0.0.1:8080/api/',
       'retries: 0',
+      'threads: false',
+      'broadcast_recoveries: false',
+      'edit_root: false',
       'rate: { burst: 2, per_second: 0.5 }',
       'queue_size: 50',
       'reconnect: { min: 2s, max: 5m }',
@@ -61,6 +67,9 @@ t.test('every key can be set; tokens can come from files, without their newline'
     channels: ['#ops', '#team.db-alerts_2', 'C0123ABC', 'G0PRIVATE', 'D0DIRECT'],
     apiUrl: 'http://127.0.0.1:8080/api/',
     retries: 0,
+    threads: false,
+    broadcastRecoveries: false,
+    editRoot: false,
     rate: { burst: 2, perSecond: 0.5 },
     queueSize: 50,
     reconnect: { minMs: 2000, maxMs: 300_000 },
@@ -145,8 +154,8 @@ t.test('retries, rate, queue_size and reconnect are checked', async (t) => {
 
 t.test('unknown keys are errors that list the allowed ones', async (t) => {
   t.same(problems(withSlack(...TOKENS, "channels: ['#ops']", 'token: xoxb-1', 'channel: C0123ABC')), [
-    'chat.slack.token: unknown key (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, proxy, rate, queue_size, reconnect)',
-    'chat.slack.channel: unknown key, did you mean channels? (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, proxy, rate, queue_size, reconnect)',
+    'chat.slack.token: unknown key (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, proxy, rate, queue_size, reconnect)',
+    'chat.slack.channel: unknown key, did you mean channels? (allowed: bot_token, bot_token_file, app_token, app_token_file, channels, api_url, retries, threads, broadcast_recoveries, edit_root, proxy, rate, queue_size, reconnect)',
   ]);
   t.same(problems(withSlack(...TOKENS, "channels: ['#ops']", 'rate: { per_minute: 60 }')), [
     'chat.slack.rate.per_minute: unknown key (allowed: burst, per_second)',

@@ -137,7 +137,7 @@ t.test('unknown keys are errors at every level', async (t) => {
   t.same(problems(`${icinga('  user: relay\n  reconnect: { min: 1s, maximum: 1m }\n')}route: []\n`), [
     'icinga.reconnect.maximum: unknown key, did you mean max? (allowed: min, max)',
     'icinga.user: unknown key, did you mean username? (allowed: url, ca_file, username, password, password_file, cert_file, key_file, events, filter, max_line_bytes, probe_interval, request_timeout, reconnect)',
-    'route: unknown key, did you mean routes? (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown)',
+    'route: unknown key, did you mean routes? (allowed: icinga, format, chat, log, commands, access, routes, templates, noise, http, state, silence, shutdown, web)',
   ]);
   t.same(problems(`${icinga()}format: { colour: true }\nchat: { console: { colour: x } }\nlog: { file: /x, lvl: debug }\n`), [
     'format.colour: unknown key (allowed: width, soft_states)',
@@ -474,7 +474,7 @@ t.test('config.example.yml', async (t) => {
       icinga: { ...EXPECTED_DEFAULTS.icinga, ca: TEST_CERT_PEM, caFile: join(dir, 'icinga-ca.crt'), auth: { kind: 'password', username: 'icinga-relay', password: PASSWORD, passwordFile: undefined } },
       // A service: IRC, not the console (under systemd a copy of every alert in the journal), and catch-up across restarts.
       chat: irc,
-      state: { dir: join(dir, 'state') },
+      state: { dir: join(dir, 'state'), forgetProblemsAfterMs: 7 * 86_400_000 },
     });
   });
 
@@ -516,6 +516,7 @@ t.test('config.example.yml', async (t) => {
     // The allowed keys of each section, as the unknown-key error lists them.
     const sections = [
       'not_a_key: 1\n',
+      icinga() + 'web: { url: https://x, not_a_key: 1 }\nstate: { dir: /, not_a_key: 1 }\n',
       icinga('  not_a_key: 1\n  reconnect: { not_a_key: 1 }\n') + 'format: { not_a_key: 1 }\nchat: { console: { not_a_key: 1 } }\nlog: { not_a_key: 1 }\n',
     ].flatMap((text) => problems(text));
     const keys = sections.flatMap((problem) => /\(allowed: (.*)\)$/.exec(problem)?.[1].split(', ') ?? []);
@@ -523,4 +524,20 @@ t.test('config.example.yml', async (t) => {
     for (const key of keys) t.match(example, new RegExp(`^ *(# +)?${key}:`, 'm'), key);
     for (const type of EVENT_TYPES) t.match(example, new RegExp(`\\b${type}\\b`), type);
   });
+});
+
+t.test('web: an http(s) URL without a trailing slash, icingadb by default or monitoring', async (t) => {
+  t.same(parse(`${icinga()}web: { url: 'https://mon.example.org/icingaweb2/' }\n`).config.web, { url: 'https://mon.example.org/icingaweb2', module: 'icingadb' });
+  t.same(parse(`${icinga()}web: { url: 'http://mon/icingaweb2', module: monitoring }\n`).config.web, { url: 'http://mon/icingaweb2', module: 'monitoring' });
+  t.equal(parse(icinga()).config.web, undefined, 'no links without the section');
+  t.same(problems(`${icinga()}web: { url: 'mon.example.org', module: icinga }\n`), [
+    'web.url: expected an http(s):// URL such as https://monitoring.example.org/icingaweb2 but found "mon.example.org"',
+    'web.module: expected one of icingadb, monitoring but found "icinga"',
+  ]);
+});
+
+t.test('state: forget_problems_after, 7 days by default', async (t) => {
+  const dir = t.testdir();
+  t.equal(parse(`${icinga()}state: { dir: ${dir} }\n`).config.state?.forgetProblemsAfterMs, 7 * 86_400_000);
+  t.equal(parse(`${icinga()}state: { dir: ${dir}, forget_problems_after: 2d }\n`).config.state?.forgetProblemsAfterMs, 2 * 86_400_000);
 });

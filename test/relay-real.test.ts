@@ -41,7 +41,7 @@ t.test('relays real events, reloads on SIGHUP, stops on SIGTERM', async (t) => {
 
   await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection refused');
   const line = await relay.waitFor('stdout', /web01!http/, EVENT_WAIT_MS);
-  t.match(line, /^CRITICAL web01!http: HTTP CRITICAL - connection refused/);
+  t.match(line, /^#\d+ CRITICAL web01!http: HTTP CRITICAL - connection refused/);
   t.notOk(relay.stderr.some((l) => l.includes(icinga.users.relay.password)), 'the password never reaches the log');
 
   writeFileSync(configFile, 'icinga:\n  url: ftp://nowhere\n');

@@ -5,6 +5,8 @@ import type { ChatBackend } from '../src/chat/backend.js';
 import type { IcingaEvent } from '../src/icinga/event-types.js';
 import { memoryLogger } from '../src/log.js';
 import { Relay, START_WAIT_MS } from '../src/relay.js';
+import { renderIrcLines } from '../src/chat/irc/render.js';
+import { renderSlackMessage } from '../src/chat/slack/render.js';
 import { FakeBackend } from './helpers/fake-backend.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
@@ -16,7 +18,8 @@ function relayWith(backends: ChatBackend[], extraYaml = '') {
     `icinga:\n  url: [https://127.0.0.1:1, https://127.0.0.1:2]\n  username: u\n  password: p\n  reconnect: { min: 10s, max: 10s }\n${extraYaml}`,
     { env: {} },
   );
-  return { relay: new Relay(config, { logger, clock: new FakeClock(), random: () => 0.5, backends }), logger };
+  const clock = new FakeClock();
+  return { relay: new Relay(config, { logger, clock, random: () => 0.5, backends }), logger, clock };
 }
 
 t.test('every relayed event reaches every destination of every backend; SOFT ones do not', async (t) => {
@@ -76,4 +79,38 @@ t.test('a formatter failure is logged and the generic line goes out', async (t) 
   await new Promise((resolve) => setImmediate(resolve));
   t.equal(console.sent.length, 1);
   t.match(logger.lines.join('\n'), /formatter failed, relayed the generic line instead eventType=StateChange error=boom/);
+});
+
+t.test('events: a destination shows only the event types it chose; relay notices still come', async (t) => {
+  const irc = new FakeBackend('irc', ['irc:#ops', 'irc:#noc']);
+  const { relay, clock } = relayWith([irc], 'access:\n  users:\n    "irc:alice": [operator]\n');
+  const say = (text: string) => relay.handleMessage(irc, { destination: 'irc:#ops', text, direct: false, sender: { identity: 'irc:alice', displayName: 'alice' } });
+  await say('!events notification');
+  relay.handleEvent(fixture('StateChange-service-critical'));
+  relay.handleEvent(fixture('Notification-host-problem'));
+  // Past #noc's storm window, where the notification waits behind the state change.
+  clock.advance(5_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  const texts = (destination: string) => irc.sent.filter((sent) => sent.destination === destination).map((sent) => `${sent.message.eventType}: ${sent.message.text}`);
+  t.match(texts('irc:#ops'), [/^Reply: shown here from now on: Notification$/, /^Notification: /]);
+  t.equal(texts('irc:#ops').length, 2, 'no StateChange in #ops');
+  t.match(texts('irc:#noc'), [/^StateChange: /, /^Notification: /], 'other destinations are untouched');
+});
+
+t.test('mention: the first message of a problem calls the route\'s people, each backend its own way; updates and recoveries never', async (t) => {
+  const out = new FakeBackend('console', ['console']);
+  const { relay, clock } = relayWith([out], 'routes:\n  - match: { host: web01 }\n    to: [console]\n    mention: [alice, U0ALICE, "<!subteam^S0ONCALL>"]\n');
+  relay.handleEvent(fixture('StateChange-service-critical'));
+  clock.advance(5_000);
+  relay.handleEvent(fixture('AcknowledgementSet-service-sticky'));
+  clock.advance(5_000);
+  relay.handleEvent(fixture('StateChange-service-recovery'));
+  clock.advance(5_000);
+  await new Promise((resolve) => setImmediate(resolve));
+  const [first, ack, recovery] = out.sent.map((sent) => sent.message);
+  t.same([first.mentions, ack.mentions, recovery.mentions], [['alice', 'U0ALICE', '<!subteam^S0ONCALL>'], undefined, undefined]);
+  t.match(renderIrcLines(first, { colours: false, maxBytes: 400 })[0], /^alice: #1 CRITICAL web01!http/, 'an IRC (or XMPP) highlight of the nicks');
+  t.match(renderSlackMessage(first).text, /^<@U0ALICE> <!subteam\^S0ONCALL> #1 CRITICAL web01!http/, 'real Slack mentions of the IDs');
+  t.notMatch(renderSlackMessage(recovery).text, /<@/, 'the recovery calls nobody');
+  t.notMatch(renderIrcLines(recovery, { colours: false, maxBytes: 400 })[0], /alice/);
 });

@@ -116,7 +116,7 @@ t.test('a reload with the same noise settings carries noise control over: mutes,
   second.noise.submit('irc:#ops', downMessage('web1'));
   const irc = made.find((backend) => backend.name === 'irc')!;
   await second.stop({ flushMs: 1 });
-  t.same(irc.texts(), ['DOWN web1', 'DOWN web2'], 'web2 waited in the storm window across the reload; db1 muted; web1 deduplicated');
+  t.same(irc.texts(), ['#1 DOWN web1', '#2 DOWN web2'], 'web2 waited in the storm window across the reload; db1 muted; web1 deduplicated');
 });
 
 t.test('a reload that changes the noise settings starts noise control afresh and logs what was waiting', async (t) => {
@@ -132,5 +132,5 @@ t.test('a reload that changes the noise settings starts noise control afresh and
   t.match(logger.lines.join('\n'), /stopped with events not sent component=noise destination=irc:#ops count=1/);
   second.noise.submit('irc:#ops', downMessage('web1'));
   await second.stop();
-  t.same(made.find((backend) => backend.name === 'irc')!.texts(), ['DOWN web1', 'DOWN web1'], 'a new dedup window');
+  t.same(made.find((backend) => backend.name === 'irc')!.texts(), ['#1 DOWN web1', '#1 DOWN web1'], 'a new dedup window; the problem and its reference carry over');
 });

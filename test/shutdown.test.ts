@@ -148,9 +148,9 @@ t.test('stop({ flushMs }) first lets out what noise control held back, so it rea
   const down = (host: string): RelayMessage => ({ ...message(`DOWN ${host}`), eventType: 'StateChange', host, state: 'DOWN', stateType: 'HARD', fields: { object: host } });
   for (const host of ['a', 'b', 'c', 'd']) relay.noise.submit('irc:#ops', down(host));
   await settle();
-  t.same(irc.texts(), ['DOWN a'], 'the rest wait in the storm window');
+  t.same(irc.texts(), ['#1 DOWN a'], 'the rest wait in the storm window');
   await stopAdvancing(relay, clock, 5000);
-  t.same(irc.events, ['sent DOWN a', 'sent 3 hosts DOWN: b, c, d', 'close']);
+  t.same(irc.events, ['sent #1 DOWN a', 'sent 3 hosts DOWN: b, c, d (#2 #3 #4)', 'close']);
   t.notMatch(logger.lines.join('\n'), /not sent/);
 });
 

@@ -1,6 +1,6 @@
 import { humanizeSeconds } from '../../formatters/common.js';
 import type { Command } from './types.js';
-import { parseDurationArgument, parseObject, UsageError } from './parser.js';
+import { parseDurationArgument, UsageError } from './parser.js';
 import { resultOf } from './replies.js';
 
 export const ack: Command = {
@@ -10,7 +10,7 @@ export const ack: Command = {
   description: 'acknowledges the problem of a host or service; with "for 2h" the acknowledgement ends by itself after that long',
   role: 'operator',
   async handler(args, { actions, author, settings }) {
-    const { target } = parseObject(args.next());
+    const { target } = args.object();
     let expiresInSeconds: number | undefined;
     // "for" starts a duration only when a number follows it: "ack web01 for the DBA team" is a comment.
     if (args.peek()?.toLowerCase() === 'for' && /^\d/.test(args.peek(1) ?? '')) {

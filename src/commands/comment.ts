@@ -1,5 +1,5 @@
 import type { Command } from './types.js';
-import { parseObject, UsageError } from './parser.js';
+import { UsageError } from './parser.js';
 import { resultOf } from './replies.js';
 
 export const comment: Command = {
@@ -9,7 +9,7 @@ export const comment: Command = {
   description: 'adds a comment to a host or service',
   role: 'operator',
   async handler(args, { actions, author }) {
-    const { target } = parseObject(args.next());
+    const { target } = args.object();
     const text = args.rest();
     if (text === '') throw new UsageError('the comment text is missing');
     return resultOf(await actions.addComment(target, author, text), () => `added a comment to ${target.object}`);

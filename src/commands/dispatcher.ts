@@ -12,6 +12,8 @@ import type { Clock } from '../clock.js';
 import type { CommandsConfig } from '../config/commands.js';
 import type { IcingaActions } from '../icinga/actions.js';
 import type { Logger } from '../log.js';
+import type { ChatAction } from '../problems/echoes.js';
+import type { WebConfig } from '../web-links.js';
 import type { MuteList } from '../noise/mutes.js';
 import type { RelayMessage } from '../message.js';
 import type { AccessControl } from './access.js';
@@ -19,7 +21,7 @@ import type { AuditLog } from './audit.js';
 import { SenderBudgets } from './budget.js';
 import type { Command, CommandResult } from './types.js';
 import type { CommandRegistry } from './registry.js';
-import { CommandArguments, commandLine, MAX_COMMAND_LENGTH, UsageError } from './parser.js';
+import { CommandArguments, commandLine, MAX_COMMAND_LENGTH, UnknownReference, UsageError, type ProblemReferences } from './parser.js';
 
 export interface DispatcherOptions {
   actions: IcingaActions;
@@ -32,6 +34,15 @@ export interface DispatcherOptions {
   /** Longest reply text, in characters (format.width). */
   width: number;
   mutes: MuteList;
+  /** What `#42` stands for in commands; without it a reference names no problem. */
+  references?: ProblemReferences;
+  /**
+   * Told of every action about to change Icinga2 from chat, so that the events it causes are
+   * folded into its reply (src/problems/echoes.ts); what it answers is called if the action did not happen.
+   */
+  onAction?: (action: ChatAction) => () => void;
+  /** Icinga Web, for links in replies (the web section). */
+  web?: WebConfig;
   /** Told every command's outcome (as audited), for /metrics. */
   onOutcome?: (outcome: string, command: string | undefined) => void;
   /** Told each time a sender goes over budget (once per window), for /metrics. */
@@ -127,7 +138,7 @@ export class Dispatcher {
     if (line.length > MAX_COMMAND_LENGTH) {
       return { outcome: 'too-long', lines: [`that command is too long (${line.length} characters, at most ${MAX_COMMAND_LENGTH}); please shorten it`] };
     }
-    const args = new CommandArguments(line);
+    const args = new CommandArguments(line, this.options.references);
     let word: string;
     try {
       // commandLine() returns text with something in it, so there is a first word.
@@ -155,13 +166,28 @@ export class Dispatcher {
       author: access.author(sender, source.backend),
       clock: this.options.clock,
       mutes: this.options.mutes,
+      references: this.options.references,
+      web: this.options.web,
     };
+    // Told before the action runs: its events can come back on the stream before Icinga2's answer does.
+    let withdraw: (() => void) | undefined;
+    if (command.role === 'operator') {
+      args.onObject = ({ target, allServices }) => {
+        withdraw = this.options.onAction?.({ destination: message.destination, command: command.name, author: context.author, host: target.host, service: target.service, allServices });
+      };
+    }
+    let result: CommandResult | undefined;
     try {
-      return { ...(await command.handler(args, context)), command, sender };
+      result = await command.handler(args, context);
+      return { ...result, command, sender };
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
+      if (error instanceof UnknownReference) return { outcome: 'not-found', lines: [error.message], command, sender };
       const usage = `usage: ${command.usage}`;
       return { outcome: 'usage', lines: [error.message ? `${error.message}; ${usage}` : usage], command, sender };
+    } finally {
+      // Nothing changed in Icinga2: nothing to fold.
+      if (result?.outcome !== 'ok') withdraw?.();
     }
   }
 }

@@ -1,6 +1,6 @@
 import { humanizeSeconds } from '../../formatters/common.js';
 import type { Command } from './types.js';
-import { parseDurationArgument, parseObject, UsageError } from './parser.js';
+import { parseDurationArgument, UsageError } from './parser.js';
 import { describeTarget, resultOf } from './replies.js';
 
 export const downtime: Command = {
@@ -11,7 +11,7 @@ export const downtime: Command = {
     'schedules a downtime starting now: fixed (the default) for the duration, or flexible (it starts when a problem begins within the duration, then lasts that long); host!* covers a host and all its services',
   role: 'operator',
   async handler(args, { actions, author }) {
-    const { target, allServices } = parseObject(args.next(), { allowAllServices: true });
+    const { target, allServices } = args.object({ allowAllServices: true });
     const durationSeconds = parseDurationArgument(args.next()) / 1000;
     const kind = args.peek()?.toLowerCase();
     const fixed = kind !== 'flexible';

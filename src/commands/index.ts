@@ -10,6 +10,7 @@ import { downtime } from './downtime.js';
 import { help } from './help.js';
 import { mute } from './mute.js';
 import { mutes } from './mutes.js';
+import { events } from './events.js';
 import { problems } from './problems.js';
 import { recheck } from './recheck.js';
 import { status } from './status.js';
@@ -34,5 +35,6 @@ export const COMMANDS = new CommandRegistry()
   .register(mute)
   .register(unmute)
   .register(mutes)
+  .register(events)
   .register(help)
   .register(whoami);

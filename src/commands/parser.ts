@@ -20,6 +20,27 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * What `#42` in a command stands for: the problems the relay keeps (src/problems/book.ts). A
+ * reference is only ever read as one: `#42` is never taken for a host's name.
+ */
+export interface ProblemReferences {
+  /** The problem with this reference, open or closed but remembered. */
+  find(ref: number): { object: string; closedAt?: number } | undefined;
+  /** The reference of the object's open problem. */
+  refOf(object: string): number | undefined;
+}
+
+/** A `#N` that names no open problem: answered as it is, with nothing changed. */
+export class UnknownReference extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownReference';
+  }
+}
+
+const REFERENCE = /^#(\d{1,9})$/;
+
 export interface Addressing {
   /** What starts a command in a channel or room, e.g. `!`. */
   prefix: string;
@@ -61,8 +82,30 @@ export function commandLine(message: { text: string; direct: boolean }, addressi
  */
 export class CommandArguments {
   private offset = 0;
+  /** Told the object the command names, once read: what it is about to act on (set by the dispatcher). */
+  onObject: ((named: ObjectArgument) => void) | undefined;
 
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    private readonly references?: ProblemReferences,
+  ) {}
+
+  /** The next word as an object (see parseObject), or the object of the open problem it references (`#42`). */
+  object(options: { allowAllServices?: boolean } = {}): ObjectArgument {
+    const word = this.next();
+    const reference = word === undefined ? null : REFERENCE.exec(word);
+    const named = reference === null ? parseObject(word, options) : parseObject(this.referenced(word!, Number(reference[1])));
+    this.onObject?.(named);
+    return named;
+  }
+
+  /** The object of the open problem `#ref`; an unknown or closed reference is answered. */
+  private referenced(word: string, ref: number): string {
+    const problem = this.references?.find(ref);
+    if (problem === undefined) throw new UnknownReference(`${word} is not a problem the relay knows; problems lists the open ones`);
+    if (problem.closedAt !== undefined) throw new UnknownReference(`${word} was ${problem.object}, which has recovered since; name the object to act on it`);
+    return problem.object;
+  }
 
   private skipSpace(): void {
     while (this.offset < this.text.length && /\s/.test(this.text[this.offset])) this.offset++;

@@ -1,5 +1,4 @@
 import type { Command } from './types.js';
-import { parseObject } from './parser.js';
 import { resultOf } from './replies.js';
 
 export const recheck: Command = {
@@ -9,7 +8,7 @@ export const recheck: Command = {
   description: 'runs the check of a host or service now, even outside its check period',
   role: 'operator',
   async handler(args, { actions }) {
-    const { target } = parseObject(args.next());
+    const { target } = args.object();
     args.end();
     return resultOf(await actions.recheck(target), () => `rescheduled the check of ${target.object} to run now`);
   },

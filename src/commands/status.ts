@@ -1,16 +1,16 @@
 import { humanizeSeconds, joinPresent } from '../../formatters/common.js';
 import type { Command } from './types.js';
-import { parseObject } from './parser.js';
+import { objectUrl } from '../web-links.js';
 import { resultOf } from './replies.js';
 
 export const status: Command = {
   name: 'status',
   aliases: ['st'],
   usage: 'status <object>',
-  description: 'shows the state of a host or service, since when, its last output, and whether it is acknowledged or in downtime',
+  description: 'shows the state of a host or service, since when, its last output, and whether it is acknowledged or in downtime; with web configured, its link to Icinga Web',
   role: 'viewer',
-  async handler(args, { actions, clock }) {
-    const { target } = parseObject(args.next());
+  async handler(args, { actions, clock, web }) {
+    const { target } = args.object();
     args.end();
     const now = clock.now() / 1000;
     const howLong = (time: number) => humanizeSeconds(Math.abs(time - now));
@@ -27,6 +27,7 @@ export const status: Command = {
       for (const { author, comment, end } of downtimes) {
         lines.push(joinPresent(['in downtime', author && ` by ${author}`, end === undefined ? undefined : ` for another ${howLong(end)}`, comment && `: ${comment}`], ''));
       }
+      if (web) lines.push(objectUrl(web, target.object));
       return lines;
     });
   },

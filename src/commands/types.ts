@@ -5,7 +5,8 @@ import type { CommandsConfig } from '../config/commands.js';
 import type { ActionFailureKind, IcingaActions } from '../icinga/actions.js';
 import type { MuteList } from '../noise/mutes.js';
 import type { IncomingMessage } from '../chat/backend.js';
-import type { CommandArguments } from './parser.js';
+import type { WebConfig } from '../web-links.js';
+import type { CommandArguments, ProblemReferences } from './parser.js';
 
 /** Who may run a command by default: see src/config/access.ts. */
 export type { CommandRole } from '../config/access.js';
@@ -32,6 +33,10 @@ export interface CommandContext {
   clock: Clock;
   /** The noise control's mutes, which mute, unmute and mutes change and show per destination. */
   mutes: MuteList;
+  /** The relay's problem references (`#42`), for commands that show them. */
+  references?: ProblemReferences;
+  /** Icinga Web, for links in replies; absent without a web section. */
+  web?: WebConfig;
 }
 
 export interface Command {

@@ -1,5 +1,4 @@
 import type { Command } from './types.js';
-import { parseObject } from './parser.js';
 import { resultOf } from './replies.js';
 
 export const unack: Command = {
@@ -9,7 +8,7 @@ export const unack: Command = {
   description: 'removes the acknowledgement of a host or service, so that its notifications resume',
   role: 'operator',
   async handler(args, { actions, author }) {
-    const { target } = parseObject(args.next());
+    const { target } = args.object();
     args.end();
     return resultOf(await actions.removeAcknowledgement(target, author), () => `removed the acknowledgement of ${target.object}`);
   },

@@ -1,5 +1,4 @@
 import type { Command } from './types.js';
-import { parseObject } from './parser.js';
 import { resultOf } from './replies.js';
 
 export const undowntime: Command = {
@@ -9,7 +8,7 @@ export const undowntime: Command = {
   description: "removes the downtimes of a host or service (a host's take the service downtimes scheduled with them along); host!* removes those of the host and all its services",
   role: 'operator',
   async handler(args, { actions, author }) {
-    const { target, allServices } = parseObject(args.next(), { allowAllServices: true });
+    const { target, allServices } = args.object({ allowAllServices: true });
     args.end();
     return resultOf(await actions.removeDowntimes(target, { author, allServices }), ({ removed, onServices }) => {
       const count = `${removed} downtime${removed === 1 ? '' : 's'}`;

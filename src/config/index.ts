@@ -35,6 +35,8 @@ import { noiseSection, type NoiseConfig } from './noise.js';
 import { routesSection, templatesSection } from './routes.js';
 import { expecting, fileProblem, isMapping, schemaHelpers, SERVICE_USER, type SchemaContext } from './schema.js';
 import { shutdownSection, silenceSection, stateSection, type ShutdownConfig, type SilenceConfig, type StateConfig } from './state.js';
+import { webSection } from './web.js';
+import type { WebConfig } from '../web-links.js';
 
 export { builtInRoles, defaultAccess, type AccessConfig, type CommandList, type CommandRole } from './access.js';
 export { DEFAULT_COMMANDS, type AcknowledgementDefaults, type CommandsConfig } from './commands.js';
@@ -81,6 +83,8 @@ export interface RelayConfig {
   /** Absent when the file has no http section: no /healthz or /metrics listener. */
   http?: HttpConfig;
   shutdown: ShutdownConfig;
+  /** Absent when the file has no web section: replies and Slack roots carry no links (src/web-links.ts). */
+  web?: WebConfig;
 }
 
 export interface LoadedConfig {
@@ -212,6 +216,7 @@ function configSchema(context: SchemaContext, commands: CommandList) {
     state: stateSection(helpers),
     silence: silenceSection(helpers, destination),
     shutdown: shutdownSection(helpers),
+    web: webSection(helpers),
   }).superRefine((config, ctx) => {
     const configured = chatDestinations(config.chat);
     for (const issue of destinationIssues(configured, config)) ctx.addIssue({ code: 'custom', ...issue });

@@ -36,8 +36,13 @@ export function routesSection({ choice, text, optionalSection, section, keyedMap
     ...(keys.service_group && { serviceGroups: keys.service_group }),
     ...(keys.vars && { vars: keys.vars }),
   }));
+  // A highlight or mention: no spaces, commas or control characters, which could forge or break a line.
+  const A_MENTION = 'a nick, a Slack user ID (U0123ABC) or user group (<!subteam^S0123ABC>)';
+  const mention = z.array(z.string({ error: expecting(A_MENTION) }).regex(/^(<!subteam\^[A-Z0-9]+>|[^\s,:<>@!\u0000-\u001f\u007f]+)$/, { error: expecting(A_MENTION) }), {
+    error: expecting('a list of nicks or Slack IDs'),
+  });
   const routes = z
-    .array(section({ match, to: alternatives(destination, aDestination), stop: z.boolean({ error: expecting('true or false') }).default(false) }), {
+    .array(section({ match, to: alternatives(destination, aDestination), stop: z.boolean({ error: expecting('true or false') }).default(false), mention: mention.optional() }), {
       error: expecting('a list of routes'),
     })
     .optional();

@@ -9,6 +9,8 @@ import { expecting, fileProblem, type SchemaHelpers } from './schema.js';
 export interface StateConfig {
   /** Absolute path of an existing directory. */
   dir: string;
+  /** How long a closed problem is remembered, holding its reference (src/problems/book.ts). */
+  forgetProblemsAfterMs: number;
 }
 
 /** What SIGTERM does (src/relay.ts stop()). */
@@ -23,7 +25,7 @@ export interface SilenceConfig {
   notify: string[];
 }
 
-export function stateSection({ section, text, baseDir }: SchemaHelpers) {
+export function stateSection({ section, text, duration, baseDir }: SchemaHelpers) {
   const state = section({
     dir: text('the path of the state directory').transform((name, ctx) => {
       const path = resolve(baseDir, name);
@@ -35,7 +37,10 @@ export function stateSection({ section, text, baseDir }: SchemaHelpers) {
       }
       return path;
     }),
-  }).optional();
+    forget_problems_after: duration.prefault('7d'),
+  })
+    .transform((keys): StateConfig => ({ dir: keys.dir, forgetProblemsAfterMs: keys.forget_problems_after }))
+    .optional();
   return state;
 }
 

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomically } from '../atomic-file.js';
 import type { Clock } from '../clock.js';
 import { patternMatcher } from '../glob.js';
+import { asRecord } from '../util/values.js';
 import type { Logger } from '../log.js';
 
 export interface Mute {
@@ -55,6 +56,8 @@ function isMute(value: unknown): value is Mute {
 
 export class MuteList {
   private mutes: ActiveMute[] = [];
+  /** Destination → the event types shown there (the events command); absent: every type. */
+  private readonly eventFilters = new Map<string, ReadonlySet<string>>();
 
   constructor(
     private readonly options: {
@@ -102,6 +105,24 @@ export class MuteList {
     return this.mutes.length === before.length ? undefined : { saved: this.save() };
   }
 
+  /** Shows only these event types in `destination` from now on; undefined shows every type again. False when it could not be saved. */
+  setEventFilter(destination: string, types: readonly string[] | undefined): boolean {
+    if (types === undefined) this.eventFilters.delete(destination);
+    else this.eventFilters.set(destination, new Set(types));
+    return this.save();
+  }
+
+  /** The event types shown in `destination`, undefined when every type is. */
+  eventFilter(destination: string): string[] | undefined {
+    const types = this.eventFilters.get(destination);
+    return types === undefined ? undefined : [...types];
+  }
+
+  /** Whether events of this type are shown in `destination` (the events command). */
+  shows(destination: string, eventType: string): boolean {
+    return this.eventFilters.get(destination)?.has(eventType) ?? true;
+  }
+
   /** The active mutes of a destination, soonest to end first. */
   list(destination: string): Mute[] {
     return this.active()
@@ -130,9 +151,13 @@ export class MuteList {
       return;
     }
     try {
-      const state = JSON.parse(text) as { version?: unknown; mutes?: unknown };
+      const state = JSON.parse(text) as { version?: unknown; mutes?: unknown; events?: unknown };
       if (state.version !== STATE_VERSION || !Array.isArray(state.mutes) || !state.mutes.every(isMute)) throw new Error(`not a version ${STATE_VERSION} mutes file`);
       this.mutes = state.mutes.map((mute) => ({ ...mute, matches: patternMatcher(mute.pattern) }));
+      // Files written before the events command have no filters.
+      for (const [destination, types] of Object.entries(asRecord(state.events) ?? {})) {
+        if (Array.isArray(types) && types.every((type) => typeof type === 'string')) this.eventFilters.set(destination, new Set(types));
+      }
       this.mutes = this.active();
     } catch (error) {
       this.options.logger.error('the mutes state file is malformed; starting without mutes', { file, error });
@@ -143,8 +168,9 @@ export class MuteList {
     const file = this.options.stateFile;
     if (file === undefined) return true;
     const mutes = this.active().map(plain);
+    const events = Object.fromEntries([...this.eventFilters].map(([destination, types]) => [destination, [...types]]));
     try {
-      writeFileAtomically(file, JSON.stringify({ version: STATE_VERSION, mutes }, null, 2) + '\n');
+      writeFileAtomically(file, JSON.stringify({ version: STATE_VERSION, mutes, ...(this.eventFilters.size > 0 && { events }) }, null, 2) + '\n');
       return true;
     } catch (error) {
       this.options.logger.error('cannot save the mutes; they last until the relay stops', { file, error });

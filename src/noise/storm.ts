@@ -90,13 +90,25 @@ abstract class Group {
   constructor(protected readonly storm: StormSettings & { width: number }) {}
 
   /** One line standing for the messages of `sum`: `lead: names`, counted under `label`. */
-  protected summary(sum: Sum, lead: string, names: Iterable<string>, state?: string, host?: string): Outgoing {
+  protected summary(sum: Sum, lead: string, names: Iterable<string>, state?: string, host?: string, objectOfName: (name: string) => string | undefined = (name) => name): Outgoing {
     const known = [...names];
+    const text = truncate(known.length > 0 ? `${lead}: ${listNames(known, this.storm.names)}` : lead, this.storm.width);
+    // The objects the text names (problems key on them): those listed, and not cut off by the width.
+    const objects: string[] = [];
+    let at = lead.length;
+    for (const name of known.slice(0, this.storm.names)) {
+      at = text.indexOf(name, at);
+      if (at < 0) break;
+      at += name.length;
+      const object = objectOfName(name);
+      if (object !== undefined) objects.push(object);
+    }
     const message: RelayMessage = {
       eventType: 'Relay',
       severity: sum.severity,
-      text: truncate(known.length > 0 ? `${lead}: ${listNames(known, this.storm.names)}` : lead, this.storm.width),
+      text,
       timestamp: sum.timestamp,
+      objects,
       fields: { noise: 'storm', count: sum.count, label: this.label },
     };
     if (host !== undefined) message.host = host;
@@ -167,12 +179,14 @@ class StateGroup extends Group {
     if (servicesByHost.size > this.storm.hostLines) {
       const byCount = [...servicesByHost].sort((a, b) => b[1].count - a[1].count);
       const names = byCount.map(([host, sum]) => (sum.only ? objectOf(sum.only)! : `${host} (${sum.count})`));
-      out.push(this.summary(services, `${plural(services.count, 'service')} ${state} on ${servicesByHost.size} hosts`, names, state));
+      const lead = `${plural(services.count, 'service')} ${state} on ${servicesByHost.size} hosts`;
+      // `web01 (3)` names a host's count, not an object.
+      out.push(this.summary(services, lead, names, state, undefined, (name) => (name.includes('!') ? name : undefined)));
       return out;
     }
     for (const [host, sum] of servicesByHost) {
       if (sum.only) out.push(single(sum.only));
-      else out.push(this.summary(sum, `${host}: ${plural(sum.count, 'service')} ${state}`, sum.names, state, host));
+      else out.push(this.summary(sum, `${host}: ${plural(sum.count, 'service')} ${state}`, sum.names, state, host, (service) => `${host}!${service}`));
     }
     return out;
   }

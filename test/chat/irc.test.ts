@@ -67,7 +67,7 @@ chat:
   const [line] = await watcher.waitForMessages('#ops', 1, EVENT_WAIT_MS);
   t.equal(line.nick, 'relay');
   t.equal(line.account, 'relay', 'the relay is logged in to its services account (SASL)');
-  t.equal(line.text, '\x0304CRITICAL \x02web01!http\x02: HTTP CRITICAL - connection refused\x0f', 'red, the service in bold');
+  t.equal(line.text, '\x0304#1 CRITICAL \x02web01!http\x02: HTTP CRITICAL - connection refused\x0f', 'red, the service in bold, after its problem reference');
   t.notOk(logger.lines.some((l) => l.includes('relay-secret')), 'the SASL password never reaches the log');
 });
 

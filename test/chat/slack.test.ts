@@ -47,6 +47,9 @@ function slackConfig(fake: SlackFake, overrides: Partial<SlackConfig> = {}): Sla
     channels: ['#ops', 'C0ALERTS'],
     apiUrl: fake.apiUrl,
     retries: 2,
+    threads: true,
+    broadcastRecoveries: true,
+    editRoot: true,
     rate: { burst: 1, perSecond: 1 },
     queueSize: 100,
     reconnect: { minMs: 20, maxMs: 200 },
@@ -122,13 +125,13 @@ t.test('a real Icinga2 event reaches the Slack channel, rendered, posted with th
 
   // Plugin output is anyone's text who can make a check print it: it must not page the channel.
   await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection refused <!channel> @here <@U123> <#C1>');
-  const isTheEvent = (post: PostedMessage) => post.text?.startsWith('CRITICAL web01!http') === true;
+  const isTheEvent = (post: PostedMessage) => /^#\d+ CRITICAL web01!http/.test(post.text ?? '');
   await fake.waitFor(() => fake.posted.some(isTheEvent), 'the event in Slack', EVENT_WAIT_MS);
   const post = fake.posted.find(isTheEvent)!;
   t.equal(post.channel, 'C0OPS', '#ops was resolved to its ID');
   const escaped = 'connection refused &lt;!channel&gt; @here &lt;@U123&gt; &lt;#C1&gt;';
-  t.match(post.text, new RegExp(`^CRITICAL web01!http: HTTP CRITICAL - ${escaped}`));
-  t.match(post.blocks, [{ type: 'section', text: { type: 'mrkdwn', text: new RegExp(`^:red_circle: CRITICAL \\*web01!http\\*: HTTP CRITICAL - ${escaped}`), verbatim: true } }]);
+  t.match(post.text, new RegExp(`^#\\d+ CRITICAL web01!http: HTTP CRITICAL - ${escaped}`));
+  t.match(post.blocks, [{ type: 'section', text: { type: 'mrkdwn', text: new RegExp(`^:red_circle: #\\d+ CRITICAL \\*web01!http\\*: HTTP CRITICAL - ${escaped}`), verbatim: true } }]);
   t.notMatch(JSON.stringify(post.blocks) + post.text, /<[!@#]/, 'no mention or channel link opens');
   t.equal(post.params.parse, 'none', 'the fallback text is not parsed for @here or #channel');
   t.equal(post.params.link_names, 'false');

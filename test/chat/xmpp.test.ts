@@ -104,7 +104,7 @@ t.test('a real Icinga2 event reaches the room through the relay', async (t) => {
 
   await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection refused');
   const [received] = await alice.waitForMessages((m) => fromRelay(OPS)(m) && m.text.includes('web01!http'), 1, EVENT_WAIT_MS);
-  t.match(received.text, /^CRITICAL web01!http: HTTP CRITICAL - connection refused/);
+  t.match(received.text, /^#\d+ CRITICAL web01!http: HTTP CRITICAL - connection refused/);
   t.notOk(logger.lines.some((line) => line.includes(server.accounts.relay.password)), 'the password never reaches the log');
 });
 

@@ -122,7 +122,7 @@ t.test('problems: worst first as the actions sort them, at most max_lines, then 
 
 t.test('help lists only what the asker may run; help <command> shows the usage', async (t) => {
   const { say } = dispatcherWithFakes();
-  t.same(await say(alice('help')), ['commands you may run here: ack, unack, comment, downtime, undowntime, recheck, status, problems, mute, unmute, mutes, help, whoami; "help <command>" shows how to use one']);
+  t.same(await say(alice('help')), ['commands you may run here: ack, unack, comment, downtime, undowntime, recheck, status, problems, mute, unmute, mutes, events, help, whoami; "help <command>" shows how to use one']);
   t.same(await say(chat('!help', undefined)), ['commands you may run here: status, problems, mutes, help, whoami; "help <command>" shows how to use one']);
   t.same(await say(chat('!help ack', 'irc:bob')), [
     'ack <object> [for <duration>] <comment> (also: acknowledge): acknowledges the problem of a host or service; with "for 2h" the acknowledgement ends by itself after that long. You may not run it here.',
@@ -158,4 +158,60 @@ t.test('the registry: names and aliases in any case; collisions and malformed wo
     t.ok(each.usage.startsWith(each.name), `${each.name}: usage starts with the name`);
     t.ok(each.description.length > 0, `${each.name}: has a description`);
   }
+});
+
+t.test('with web configured, status and problems link each object to Icinga Web; problems shows references', async (t) => {
+  const { clock } = dispatcherWithFakes();
+  const now = clock.now() / 1000;
+  const web = { url: 'https://mon.example.org/icingaweb2', module: 'icingadb' } as const;
+  const status = dispatcherWithFakes({ web, answers: { status: { ok: true, value: { target: http, downtimes: [], state: 'CRITICAL', stateType: 'HARD', output: 'refused' } } } });
+  t.same(await status.say(alice('status web01!http')), ['web01!http is CRITICAL: refused', 'https://mon.example.org/icingaweb2/icingadb/service?name=http&host.name=web01']);
+  const found: Problem[] = [
+    { object: 'web02', state: 'DOWN', since: now - 60, output: 'PING CRITICAL' },
+    { object: 'routeur-äöü!disk /var & co', state: 'CRITICAL', output: 'full' },
+  ];
+  const references = { find: () => undefined, refOf: (object: string) => (object === 'web02' ? 7 : undefined) };
+  const list = dispatcherWithFakes({ references, web: { ...web, module: 'monitoring' }, answers: { problems: { ok: true, value: found } } });
+  t.same(await list.say(alice('problems')), [
+    '#7 DOWN web02 for 1 minute https://mon.example.org/icingaweb2/monitoring/host/show?host=web02: PING CRITICAL',
+    'CRITICAL routeur-äöü!disk /var & co https://mon.example.org/icingaweb2/monitoring/service/show?host=routeur-%C3%A4%C3%B6%C3%BC&service=disk%20%2Fvar%20%26%20co: full',
+  ]);
+});
+
+t.test('#N stands for the object of an open problem; an unknown or closed one is answered and nothing runs', async (t) => {
+  const problems = new Map([
+    [3, { object: 'web01!http' }],
+    [4, { object: 'db01', closedAt: 1 }],
+  ]);
+  const references = { find: (ref: number) => problems.get(ref), refOf: () => undefined };
+  const { say, calls } = dispatcherWithFakes({ references });
+  t.same(await say(alice('ack #3 looking')), ['acknowledged web01!http until it recovers']);
+  t.same(await say(alice('downtime #3 2h disk swap')), ['scheduled a fixed downtime of 2 hours for web01!http']);
+  const acted = calls.length;
+  t.same(await say(alice('ack #9 mine')), ['#9 is not a problem the relay knows; problems lists the open ones']);
+  t.same(await say(alice('recheck #4')), ['#4 was db01, which has recovered since; name the object to act on it']);
+  t.equal(calls.length, acted, 'nothing ran for them');
+  await say(alice('downtime #3x 1h x'));
+  t.match(calls.at(-1), ['scheduleDowntime', { object: '#3x' }], 'only # and digits is a reference; #3x is a name');
+});
+
+t.test('actions that changed Icinga2 are told to onAction (for folding their events), with the object and author', async (t) => {
+  const actions: unknown[] = [];
+  const withdrawn: unknown[] = [];
+  const { say } = dispatcherWithFakes({ onAction: (action) => (actions.push(action), () => withdrawn.push(action)), answers: { removeDowntimes: { ok: true, value: { removed: 1, onServices: 0 } } } });
+  await say(alice('ack web01!http looking'));
+  await say(alice('downtime db01!* 1h kernel'));
+  await say(alice('status web01!http'));
+  await say(chat('!ack web01!http mine', 'irc:bob'));
+  t.same(actions, [
+    { destination: 'irc:#ops', command: 'ack', author: 'alice (via irc)', host: 'web01', service: 'http', allServices: false },
+    { destination: 'irc:#ops', command: 'downtime', author: 'alice (via irc)', host: 'db01', service: undefined, allServices: true },
+  ], 'not a read, not a refusal');
+  t.same(withdrawn, [], 'both happened');
+  const failing = dispatcherWithFakes({ onAction: (action) => (actions.push(action), () => withdrawn.push(action)), answers: { acknowledge: { ok: false, kind: 'not-found', message: 'no such service' } } });
+  await failing.say(alice('ack web01!nope looking'));
+  t.equal(actions.length, 3, 'told before the action runs');
+  t.same(withdrawn, [actions[2]], 'and withdrawn when it failed');
+  await failing.say(alice('ack web01!http'));
+  t.same(withdrawn.length, 2, 'a usage error after the object withdraws too');
 });

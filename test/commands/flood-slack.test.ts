@@ -8,9 +8,9 @@
 import t from 'tap';
 import { DEFAULT_COMMANDS } from '../../src/config/index.js';
 import { startIcinga2 } from '../harness/icinga2.js';
-import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN, SlackFake } from '../harness/slack-fake.js';
+import { SlackFake } from '../harness/slack-fake.js';
 import { alertUnderFlood, answerBudget, floodLine } from '../helpers/flood.js';
-import { relayConfig, startedRelay } from './helpers.js';
+import { relayConfig, slackChat, startedRelay } from './helpers.js';
 
 const SLOT_MS = 1_000;
 
@@ -22,13 +22,7 @@ t.test('500 direct messages and 500 channel messages of unknown and refused comm
     t,
     relayConfig(
       icinga,
-      `chat:
-  slack:
-    bot_token: ${FAKE_BOT_TOKEN}
-    app_token: ${FAKE_APP_TOKEN}
-    channels: ['#ops']
-    api_url: ${slack.apiUrl}
-    rate: { burst: 1, per_second: ${1000 / SLOT_MS} }
+      `${slackChat(slack.apiUrl)}    rate: { burst: 1, per_second: ${1000 / SLOT_MS} }
 `,
     ),
   );

@@ -19,6 +19,7 @@ import { Relay } from '../../src/relay.js';
 import { MuteList } from '../../src/noise/mutes.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import type { Icinga2Instance, PasswordUser } from '../harness/icinga2.js';
+import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN } from '../harness/slack-fake.js';
 
 /** A message in `irc:#ops` from `identity` (undefined: a sender the backend cannot vouch for). */
 export function chat(text: string, identity: string | undefined, options: { displayName?: string; destination?: string; direct?: boolean } = {}): IncomingMessage {
@@ -38,6 +39,31 @@ export function relayConfig(icinga: Icinga2Instance, extraYaml = '', user: Passw
     extraYaml,
   ].join('\n');
   return parseConfig(yaml, { env: { PASSWORD: user.password } }).config;
+}
+
+/** The `chat:` section for a relay in the harness InspIRCd's #ops as `nick`: no TLS, no colours, no throttle to speak of. */
+export function ircChat(port: number, nick: string): string {
+  return `chat:
+  irc:
+    server: 127.0.0.1
+    port: ${port}
+    tls: false
+    nick: ${nick}
+    channels: ['#ops']
+    colours: false
+    rate: { burst: 100, per_second: 100 }
+`;
+}
+
+/** The `chat:` section for a relay in the Slack fake's #ops (its tokens, its API URL). */
+export function slackChat(apiUrl: string): string {
+  return `chat:
+  slack:
+    bot_token: ${FAKE_BOT_TOKEN}
+    app_token: ${FAKE_APP_TOKEN}
+    channels: ['#ops']
+    api_url: ${apiUrl}
+`;
 }
 
 /**
@@ -161,6 +187,9 @@ export interface FakeSetup {
   actions?: IcingaActions;
   onOutcome?: DispatcherOptions['onOutcome'];
   onThrottled?: DispatcherOptions['onThrottled'];
+  references?: DispatcherOptions['references'];
+  web?: DispatcherOptions['web'];
+  onAction?: DispatcherOptions['onAction'];
 }
 
 // Tests of other things than the rate limit send more commands than a person would.
@@ -180,7 +209,7 @@ export function dispatcherWithFakes(options: FakeSetup = {}) {
   );
   const audit = new AuditLog({ file: options.auditFile, logger, clock });
   const mutes = new MuteList({ clock, logger }, 3_600_000);
-  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes, onOutcome: options.onOutcome, onThrottled: options.onThrottled });
+  const dispatcher = new Dispatcher({ actions, access, registry, settings: { ...DEFAULT_COMMANDS, rate: UNLIMITED, ...options.settings }, audit, logger, clock, width: options.width ?? 400, mutes, onOutcome: options.onOutcome, onThrottled: options.onThrottled, references: options.references, web: options.web, onAction: options.onAction });
   const source = { backend: 'irc', names: ['icinga-relay'] };
   const send = async (message: IncomingMessage) => dispatcher.dispatch(message, source);
   const say = async (message: IncomingMessage) => (await send(message)).map((reply) => reply.text);

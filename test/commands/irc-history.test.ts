@@ -61,13 +61,16 @@ access:
   await waitUntil(() => relayLines().filter((line) => /^web01!http is CRITICAL/.test(line)).length === 20 || undefined, REPLY_WAIT_MS, 'the 20 status answers');
   await waitUntil(async () => (await acknowledgementOf(icinga, 'web01!http')).acknowledgement > 0 || undefined, EVENT_WAIT_MS, 'the ack in Icinga2');
   // Taken back elsewhere: a replayed !ack would now succeed, and show.
+  const received: string[] = [];
+  relay.stream.on('event', (event) => received.push(event.type));
   const removed = await icinga.api('POST', '/v1/actions/remove-acknowledgement', { type: 'Service', service: 'web01!http' });
   t.equal(removed.status, 200);
   // Both events of the removal: the CommentRemoved can come a tick after the AcknowledgementCleared (seen on 2.13 and 2.14 under load).
+  // The acknowledgement's comment is never a line of its own (it echoes the acknowledgement): it is waited for as received.
   await waitUntil(
-    () => (relayLines().some((line) => /^Acknowledgement cleared for web01!http/.test(line)) && relayLines().some((line) => /^Comment \(acknowledgement\) by .* removed from web01!http/.test(line))) || undefined,
+    () => (relayLines().some((line) => /^Acknowledgement cleared for web01!http/.test(line)) && received.includes('CommentRemoved')) || undefined,
     EVENT_WAIT_MS,
-    () => `the AcknowledgementCleared and CommentRemoved lines; the channel:\n${relayLines().join('\n')}`,
+    () => `the AcknowledgementCleared line and the CommentRemoved event; received: ${received.join(', ')}; the channel:\n${relayLines().join('\n')}`,
   );
   const audited = auditLines().length;
   const linesBefore = relayLines().length;

@@ -3,7 +3,9 @@
  *
  * Web API: `POST /api/<method>` with a form-encoded or JSON body and `Authorization: Bearer
  * <token>`, answered with HTTP 200 and `{ok, ...}` like the real API (429 + Retry-After when asked
- * to). Bot-token methods: auth.test, conversations.list (cursor pagination), chat.postMessage;
+ * to). Bot-token methods: auth.test, conversations.list (cursor pagination), chat.postMessage
+ * (with thread_ts: a reply in that message's thread, reply_broadcast: also shown in the channel), chat.update
+ * (the bot's own messages only, by channel and ts);
  * app-token method: apps.connections.open, which hands out a single-use ws:// URL on this server.
  *
  * Socket Mode: the socket sends `hello` first, then `events_api` envelopes in Slack's shape, and
@@ -60,6 +62,18 @@ export interface PostedMessage {
   text: string | undefined;
   blocks: unknown;
   params: Record<string, string>;
+  /** What Slack answered: the message's ID in its channel. */
+  ts: string;
+  /** The thread it was posted in (the root's ts), if any. */
+  threadTs?: string;
+}
+
+/** A chat.update that Slack accepted. */
+export interface UpdatedMessage {
+  channel: string;
+  ts: string;
+  text: string | undefined;
+  blocks: unknown;
 }
 
 /** The fields of a Slack `message` event; the fake fills in ts, event_ts and team. */
@@ -93,7 +107,19 @@ const DEFAULT_CHANNELS: FakeChannel[] = [
   { id: 'D0ALICE', name: 'U0ALICE', isIm: true },
 ];
 
-const BOT_TOKEN_METHODS = new Set(['auth.test', 'conversations.list', 'chat.postMessage']);
+const INVALID_BLOCKS = Symbol('invalid blocks');
+
+/** The `blocks` parameter (JSON, as the Web API client form-encodes it), undefined when absent. */
+function parseBlocks(params: Record<string, string>): unknown {
+  if (params.blocks === undefined) return undefined;
+  try {
+    return JSON.parse(params.blocks);
+  } catch {
+    return INVALID_BLOCKS;
+  }
+}
+
+const BOT_TOKEN_METHODS = new Set(['auth.test', 'conversations.list', 'chat.postMessage', 'chat.update']);
 const ALL_BOT_SCOPES = ['chat:write', 'channels:read', 'groups:read', 'channels:history', 'groups:history', 'im:history'];
 /** The scope conversations.list needs for each conversation type. */
 const LIST_SCOPES: Record<string, string> = { public_channel: 'channels:read', private_channel: 'groups:read', mpim: 'mpim:read', im: 'im:read' };
@@ -122,6 +148,7 @@ function parseParams(contentType: string | undefined, body: string): Record<stri
 export class SlackFake {
   readonly calls: ApiCall[] = [];
   readonly posted: PostedMessage[] = [];
+  readonly updated: UpdatedMessage[] = [];
   /** Every envelope sent over a socket, in order. */
   readonly envelopes: Envelope[] = [];
   readonly acks: Ack[] = [];
@@ -346,6 +373,8 @@ export class SlackFake {
         return this.listConversations(params);
       case 'chat.postMessage':
         return this.postMessage(params);
+      case 'chat.update':
+        return this.update(params);
       default: {
         // apps.connections.open, the one app-token method.
         const ticket = randomUUID();
@@ -397,17 +426,15 @@ export class SlackFake {
     if (!channel) return { ok: false, error: 'channel_not_found' };
     if (channel.isArchived) return { ok: false, error: 'is_archived' };
     if (channel.isMember === false) return { ok: false, error: 'not_in_channel' };
-    let blocks: unknown;
-    if (params.blocks !== undefined) {
-      try {
-        blocks = JSON.parse(params.blocks);
-      } catch {
-        return { ok: false, error: 'invalid_blocks_format' };
-      }
-    }
+    const blocks = parseBlocks(params);
+    if (blocks === INVALID_BLOCKS) return { ok: false, error: 'invalid_blocks_format' };
     if (!params.text && blocks === undefined && params.attachments === undefined) return { ok: false, error: 'no_text' };
-    this.posted.push({ channel: channel.id, text: params.text, blocks, params });
+    const threadTs = params.thread_ts;
+    // Slack threads under a message of the channel; a reply cannot start a thread of its own.
+    const root = threadTs === undefined ? undefined : this.posted.find((post) => post.channel === channel.id && post.ts === threadTs);
+    if (threadTs !== undefined && (root === undefined || root.threadTs !== undefined)) return { ok: false, error: 'thread_not_found' };
     const ts = this.nextTs();
+    this.posted.push({ channel: channel.id, text: params.text, blocks, params, ts, ...(threadTs !== undefined && { threadTs }) });
     const message = { type: 'message', text: params.text ?? '', user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, app_id: FAKE_APP_ID, blocks, ts };
     // Slack delivers the bot's own post to its event subscription too.
     if (this.sockets.size > 0) {
@@ -415,6 +442,26 @@ export class SlackFake {
       this.sendMessageEvent({ ...message, event_ts: ts, channel: channel.id, channel_type: channelType });
     }
     return { ok: true, channel: channel.id, ts, message: { ...message, team: FAKE_TEAM_ID } };
+  }
+
+  /** chat.update: the bot's own message, by channel and ts; text and blocks replaced. */
+  private update(params: Record<string, string>): Record<string, unknown> {
+    const channel = this.channels.find((candidate) => candidate.id === params.channel);
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const post = this.posted.find((candidate) => candidate.channel === channel.id && candidate.ts === params.ts);
+    if (post === undefined) return { ok: false, error: 'message_not_found' };
+    const blocks = parseBlocks(params);
+    if (blocks === INVALID_BLOCKS) return { ok: false, error: 'invalid_blocks_format' };
+    if (!params.text && blocks === undefined) return { ok: false, error: 'no_text' };
+    this.updated.push({ channel: channel.id, ts: post.ts, text: params.text, blocks });
+    return { ok: true, channel: channel.id, ts: post.ts, text: params.text ?? '' };
+  }
+
+  /** A message as it stands now: posted, then changed by each chat.update. */
+  current(channel: string, ts: string): { text: string | undefined; blocks: unknown } | undefined {
+    const post = this.posted.find((candidate) => candidate.channel === channel && candidate.ts === ts);
+    const update = this.updated.filter((candidate) => candidate.channel === channel && candidate.ts === ts).at(-1);
+    return update ?? post;
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -20,9 +20,9 @@ t.test('several services of one host go CRITICAL in a burst: the first at once, 
 
   for (const service of ['http', 'disk', 'load']) await icinga.processCheckResult(`db01!${service}`, 2, `${service.toUpperCase()} CRITICAL`);
   const grouped = await waitUntil(() => backend.texts().find((text) => text.startsWith('db01: 2 services CRITICAL: ')), 30_000, 'the grouped line');
-  const single = backend.texts().filter((text) => /^(CRITICAL db01!|\[PROBLEM\] db01!)/.test(text));
+  const single = backend.texts().filter((text) => /^#\d+ (CRITICAL db01!|\[PROBLEM\] db01!)/.test(text));
   t.equal(single.length, 1, `the first report alone, the other two in the group: ${JSON.stringify(backend.texts())}`);
-  const services = [single[0].match(/db01!(\w+)/)![1], ...grouped.replace('db01: 2 services CRITICAL: ', '').split(', ')];
+  const services = [single[0].match(/db01!(\w+)/)![1], ...grouped.replace('db01: 2 services CRITICAL: ', '').replace(/ \(#\d+ #\d+\)$/, '').split(', ')];
   t.same(services.sort(), ['disk', 'http', 'load'], 'every service accounted for, once');
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   t.equal(backend.texts().filter((text) => text.includes('db01')).length, 2, 'the PROBLEM notifications (two for db01!disk) added nothing');

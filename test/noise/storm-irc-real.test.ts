@@ -8,7 +8,7 @@ import t, { type Test } from 'tap';
 import { startIcinga2, TEST_HOSTS } from '../harness/icinga2.js';
 import { IrcTestClient } from '../harness/irc-client.js';
 import { startIrcd } from '../harness/ircd.js';
-import { relayConfig, startedRelay, waitUntil } from '../commands/helpers.js';
+import { ircChat, relayConfig, startedRelay, waitUntil } from '../commands/helpers.js';
 
 const NICK = 'icinga-relay';
 const SERVICES = 500;
@@ -55,16 +55,7 @@ t.comment(`created ${SERVICES} services in ${createdIn} ms (${CONCURRENCY} reque
 
 const config = relayConfig(
   icinga,
-  `chat:
-  irc:
-    server: 127.0.0.1
-    port: ${ircd.port}
-    tls: false
-    nick: ${NICK}
-    channels: ['#ops']
-    colours: false
-    rate: { burst: 100, per_second: 100 }
-# Icinga2 2.13 delivers events in ~5 s ticks: a window longer than a tick keeps a burst split
+  `${ircChat(ircd.port, NICK)}# Icinga2 2.13 delivers events in ~5 s ticks: a window longer than a tick keeps a burst split
 # across two ticks in one group. The rest is the default noise control.
 noise:
   storm: { window: 8s }
@@ -93,7 +84,9 @@ function account(lines: readonly string[]): Accounting {
   const add = (state: string, count: number) => counts.set(state, (counts.get(state) ?? 0) + count);
   const singles: string[] = [];
   const unknown: string[] = [];
-  for (const line of lines) {
+  for (const referenced of lines) {
+    // A single report shows its problem's reference first (#12 CRITICAL ...).
+    const line = referenced.replace(/^#\d+ /, '');
     let match: RegExpMatchArray | null;
     if ((match = line.match(/^(\d+) services? ([A-Z]+) on \d+ hosts(:|$)/)) || (match = line.match(/^\S+: (\d+) services? ([A-Z]+)(:|$)/))) {
       add(match[2], Number(match[1]));
@@ -157,7 +150,7 @@ t.test(`${SERVICES} services go CRITICAL within seconds: a handful of grouped li
   const lines = await storm(t, 2, 'CRITICAL', relayLines().length);
   checkAccounting(t, lines, 'CRITICAL');
   // The first line of a storm goes out at once, alone.
-  t.match(lines[0], /^(CRITICAL \S+!svc\d{3}|\[PROBLEM\] \S+!svc\d{3} is CRITICAL)/, 'the first report goes out alone');
+  t.match(lines[0], /^#\d+ (CRITICAL \S+!svc\d{3}|\[PROBLEM\] \S+!svc\d{3} is CRITICAL)/, 'the first report goes out alone, with its reference');
 });
 
 t.test(`all ${SERVICES} recover: grouped recovery lines, counts adding up to ${SERVICES}`, async (t) => {

@@ -120,3 +120,33 @@ t.test('a shutdown without flush counts what waited in the window, grouped kinds
   const warning = logger.lines.find((line) => line.includes('stopped with events not sent'));
   t.match(warning, /destination=irc:#ops count=9 events="4 DOWN, 3 CRITICAL, 1 WARNING, 1 OK"/);
 });
+
+t.test('a summary names the objects it lists in its text (for problems), not those it only counts', async (t) => {
+  const { noise, sent, clock } = noiseWith();
+  noise.submit('irc:#ops', stateChange('web01!http', 'CRITICAL'));
+  for (const service of ['disk', 'load', 'swap', 'ntp', 'mysql', 'dns', 'smtp']) noise.submit('irc:#ops', stateChange(`db01!${service}`, 'CRITICAL'));
+  for (let i = 1; i <= 12; i++) noise.submit('irc:#ops', stateChange(`host${i}`, 'DOWN'));
+  clock.advance(5_000);
+  const summaries = sent.filter(({ message }) => message.objects !== undefined).map(({ message }) => [message.text, message.objects]);
+  t.same(summaries, [
+    ['db01: 7 services CRITICAL: disk, load, swap, ntp, mysql, ... and 2 more', ['db01!disk', 'db01!load', 'db01!swap', 'db01!ntp', 'db01!mysql']],
+    ['12 hosts DOWN: host1, host2, host3, host4, host5, ... and 7 more', ['host1', 'host2', 'host3', 'host4', 'host5']],
+  ]);
+  t.equal(sent[0].message.objects, undefined, 'a single message names its own object');
+
+  const across = noiseWith();
+  across.noise.submit('irc:#ops', stateChange('first', 'DOWN'));
+  for (let host = 1; host <= 4; host++) for (const service of host === 1 ? ['a'] : ['a', 'b']) across.noise.submit('irc:#ops', stateChange(`h${host}!${service}`, 'CRITICAL'));
+  across.clock.advance(5_000);
+  const line = across.sent.at(-1)!.message;
+  t.match(line.text, /services CRITICAL on 4 hosts: h2 \(2\), h3 \(2\), h4 \(2\), h1!a/);
+  t.same(line.objects, ['h1!a'], 'a host count is no object');
+
+  const narrow = noiseWith();
+  narrow.noise.submit('irc:#ops', stateChange('x', 'DOWN'));
+  const long = 'a'.repeat(150);
+  for (let i = 1; i <= 4; i++) narrow.noise.submit('irc:#ops', stateChange(`${long}${i}`, 'DOWN'));
+  narrow.clock.advance(5_000);
+  const cut = narrow.sent.at(-1)!.message;
+  t.ok(cut.objects!.length < 4 && cut.objects!.every((object) => cut.text.includes(object)), 'names cut off by the width are not named');
+});

@@ -7,7 +7,7 @@ import { userInfo } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { ChatBackend, IncomingMessage } from '../backend.js';
-import { withoutControls, type RelayMessage } from '../../message.js';
+import { highlightPrefix, withoutControls, type RelayMessage } from '../../message.js';
 
 export type TimestampMode = 'auto' | 'always' | 'never';
 
@@ -56,7 +56,7 @@ function timeOfDay(date: Date): string {
 
 export function renderPlain(message: RelayMessage): string {
   // A terminal acts on escape sequences.
-  return withoutControls(message.text);
+  return withoutControls(highlightPrefix(message) + message.text);
 }
 
 export class ConsoleBackend implements ChatBackend {

@@ -5,7 +5,7 @@
  * enough that the server can relay it within the protocol's 512 bytes. In: people's text
  * without the formatting codes their clients add.
  */
-import { withoutControls, type RelayMessage, type Severity } from '../../message.js';
+import { highlightPrefix, withoutControls, type RelayMessage, type Severity } from '../../message.js';
 
 const BOLD = '\x02';
 const COLOUR = '\x03';
@@ -53,7 +53,7 @@ export function textBudget(target: string): number {
  * Cleaning and splitting only take bytes away.
  */
 export function longestLineBytes(message: RelayMessage, target: string): number {
-  const whole = Buffer.byteLength(`PRIVMSG ${target} :`) + Buffer.byteLength(message.text) + FORMATTING_BYTES + '\r\n'.length;
+  const whole = Buffer.byteLength(`PRIVMSG ${target} :`) + Buffer.byteLength(highlightPrefix(message) + message.text) + FORMATTING_BYTES + '\r\n'.length;
   // textBudget leaves room for the prefix the server adds: no line we send is longer than this.
   return Math.min(whole, IRC_LINE_BYTES - SOURCE_PREFIX_BYTES);
 }
@@ -65,7 +65,7 @@ export function plainText(text: string): string {
 
 /** The message as the texts of consecutive PRIVMSGs; none for a message without text. */
 export function renderIrcLines(message: RelayMessage, options: IrcRenderOptions): string[] {
-  const text = withoutControls(message.text).trim();
+  const text = withoutControls(highlightPrefix(message) + message.text).trim();
   if (!options.colours) return splitText(text, options.maxBytes).map(({ start, end }) => text.slice(start, end));
   const colour = SEVERITY_COLOURS[message.severity];
   const bold = objectRange(text, message);

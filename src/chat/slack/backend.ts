@@ -34,6 +34,7 @@ import type { RelayMessage } from '../../message.js';
 import { DeliveryError, REPLAY_SKEW_MS, type IncomingMessage } from '../backend.js';
 import { ConnectionBackend, type ConnectionBackendDependencies } from '../connection-backend.js';
 import { renderSlackMessage, unescapeSlackText } from './render.js';
+import { placement, type SlackPlacement } from './threads.js';
 
 export interface SlackDependencies extends ConnectionBackendDependencies {
   /** Where HTTPS_PROXY and NO_PROXY are read; process.env when absent. */
@@ -285,6 +286,9 @@ export class SlackBackend extends ConnectionBackend {
       throw new DeliveryError('unknown-destination', false, `${target} did not resolve to a channel ID`);
     }
     const rendered = renderSlackMessage(message);
+    const place = placement(message, this.config, this.clock.now());
+    const blocks = [...rendered.blocks, ...place.extraBlocks];
+    let thread = place.threadTs === undefined ? {} : { thread_ts: place.threadTs, ...(place.broadcast && { reply_broadcast: true }) };
     const backoff = new Backoff(POST_RETRY_BACKOFF, this.clock, this.random);
     let failure: SlackFailure | undefined;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
@@ -295,10 +299,19 @@ export class SlackBackend extends ConnectionBackend {
       await this.pause(this.rateLimitedUntil - this.clock.now());
       try {
         // parse: none and no link_names: the plain-text fallback is not searched for @here or #channel either.
-        await this.web.chat.postMessage({ channel, ...rendered, parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false });
+        const answer = await this.web.chat.postMessage({ channel, text: rendered.text, blocks, ...thread, parse: 'none', link_names: false, unfurl_links: false, unfurl_media: false });
+        this.posted(message, place, rendered.blocks[0].text.text, answer.ts);
+        if (place.edit) this.editRoot(destination, channel, place.edit, 0);
         return;
       } catch (error) {
         failure = classifyFailure(error);
+        if (failure.permanent && 'thread_ts' in thread) {
+          // The root is gone (deleted, or the channel's history cut): the message goes in the channel instead.
+          this.logger.warn('cannot post in the thread of a problem, posting in the channel', { destination, error: failure.reason });
+          thread = {};
+          attempt--;
+          continue;
+        }
         if (failure.permanent) {
           this.logger.error('Slack refused a message, dropping it', { destination, eventType: message.eventType, error: failure.reason });
           throw new DeliveryError('refused', false, failure.reason);
@@ -309,6 +322,36 @@ export class SlackBackend extends ConnectionBackend {
     // The loop ran at least once (retries >= 0), so there is a failure to tell.
     const reason = failure!.retryAfterMs === undefined ? 'unavailable' : 'rate-limited';
     throw new DeliveryError(reason, true, `chat.postMessage failed: ${failure!.reason}`);
+  }
+
+  /** A problem's first message is posted: its ts (and its text, when it is about that object alone) is kept with the problem. */
+  private posted(message: RelayMessage, place: SlackPlacement, text: string, ts: string | undefined): void {
+    if (ts === undefined) return;
+    const own = place.opens.length === 1 && message.objects === undefined ? text : undefined;
+    for (const link of place.opens) link.onRoot?.(ts, own);
+  }
+
+  /**
+   * Edits a problem's root to its current state. Not through the outbox: an edit never holds a
+   * message back (Slack limits chat.update apart from posts), but it waits out a 429 like them;
+   * a failed edit is retried up to `retries` times, then logged.
+   */
+  private editRoot(destination: string, channel: string, edit: NonNullable<SlackPlacement['edit']>, attempt: number): void {
+    const run = async () => {
+      await this.pause(this.rateLimitedUntil - this.clock.now());
+      try {
+        await this.web.chat.update({ channel, ts: edit.ts, text: edit.text, blocks: edit.blocks, parse: 'none', link_names: false });
+      } catch (error) {
+        const failure = classifyFailure(error);
+        if (failure.retryAfterMs !== undefined) this.rateLimitedUntil = this.clock.now() + failure.retryAfterMs;
+        if (failure.permanent || attempt >= this.config.retries) {
+          this.logger.warn('could not edit the first message of a problem', { destination, error: failure.reason, attempts: attempt + 1 });
+          return;
+        }
+        this.later(failure.retryAfterMs ?? POST_RETRY_BACKOFF.initialDelayMs * 2 ** attempt, () => this.editRoot(destination, channel, edit, attempt + 1));
+      }
+    };
+    void run();
   }
 
   /** Waits on the injected clock. After close() it never ends: nothing is to be sent any more. */

@@ -12,6 +12,12 @@ export interface SlackConfig extends ChatConnectionConfig {
   apiUrl: string;
   /** Retries of one failed Web API call (429 and network errors) before it counts as failed. */
   retries: number;
+  /** Later events of a problem go in the thread of its first message (src/chat/slack/threads.ts). */
+  threads: boolean;
+  /** A recovery in a thread is also shown in the channel (reply_broadcast). */
+  broadcastRecoveries: boolean;
+  /** The first message of a problem is edited to its current state (chat.update). */
+  editRoot: boolean;
   /** HTTP(S) proxy for the Web API and Socket Mode (CONNECT); without it, HTTPS_PROXY/NO_PROXY apply. */
   proxy?: string;
 }
@@ -36,6 +42,9 @@ export function slackSchema({ text, envText, secret, secretFile, switchedSection
       z.string().regex(/^https?:\/\/[^\s]+\/api\/$/, { error: expecting('an http(s):// URL ending in /api/') }),
     ).default('https://slack.com/api/'),
     retries: z.int({ error: expecting('a whole number from 0 to 10') }).min(0).max(10).default(3),
+    threads: z.boolean({ error: expecting('true or false') }).default(true),
+    broadcast_recoveries: z.boolean({ error: expecting('true or false') }).default(true),
+    edit_root: z.boolean({ error: expecting('true or false') }).default(true),
     proxy: envText('an http(s)://host:port proxy URL')
       .pipe(z.string().regex(/^https?:\/\/[^\s/]+\/?$/, { error: expecting('an http(s)://host:port proxy URL') }))
       .optional(),
@@ -52,6 +61,9 @@ export function slackSchema({ text, envText, secret, secretFile, switchedSection
         channels: keys.channels,
         apiUrl: keys.api_url,
         retries: keys.retries,
+        threads: keys.threads,
+        broadcastRecoveries: keys.broadcast_recoveries,
+        editRoot: keys.edit_root,
         ...(keys.proxy === undefined ? {} : { proxy: keys.proxy }),
         ...connection(keys),
       }),

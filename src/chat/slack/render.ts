@@ -8,7 +8,7 @@
  * section is `verbatim`, so Slack does not turn a bare `@here`, `#channel` or URL in it into a
  * mention or a link either (without it, mrkdwn text is parsed for those).
  */
-import { withoutControls, type RelayMessage, type Severity } from '../../message.js';
+import { SLACK_MENTION, withoutControls, type RelayMessage, type Severity } from '../../message.js';
 
 export const SEVERITY_EMOJI: Record<Severity, string> = {
   critical: ':red_circle:',
@@ -21,10 +21,14 @@ export const SEVERITY_EMOJI: Record<Severity, string> = {
 /** Block Kit refuses a section whose text is longer (invalid_blocks), and width goes up to 4000. */
 export const SECTION_TEXT_LIMIT = 3000;
 
+/** The Block Kit blocks the relay posts: its line, and context lines under a problem's root. */
+export type SlackSection = { type: 'section'; text: { type: 'mrkdwn'; text: string; verbatim: true } };
+export type SlackBlock = SlackSection | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] };
+
 export interface SlackMessage {
   /** Plain text (escaped, no markup): what notifications show. */
   text: string;
-  blocks: { type: 'section'; text: { type: 'mrkdwn'; text: string; verbatim: true } }[];
+  blocks: SlackSection[];
 }
 
 export function escapeSlackText(text: string): string {
@@ -75,9 +79,15 @@ export function renderSlackMessage(message: RelayMessage): SlackMessage {
       rest = text.slice(position + object.length);
     }
   }
-  const lead = `${SEVERITY_EMOJI[message.severity]} ${head}`;
+  // Real mentions, from the config (route.mention) only: Slack's markup for a user or a user group.
+  const mentions = (message.mentions ?? [])
+    .filter((mention) => SLACK_MENTION.test(mention))
+    .map((mention) => (mention.startsWith('<') ? mention : `<@${mention}>`))
+    .map((mention) => `${mention} `)
+    .join('');
+  const lead = `${mentions}${SEVERITY_EMOJI[message.severity]} ${head}`;
   return {
-    text: escapeSlackText(text),
+    text: mentions + escapeSlackText(text),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lead + escapedWithin(rest, SECTION_TEXT_LIMIT - lead.length), verbatim: true } }],
   };
 }

@@ -24,7 +24,7 @@ import type { Duplex } from 'node:stream';
 import type { TimerHandle } from '../../clock.js';
 import { xmppDestinations, type XmppConfig, type XmppRoom } from './config.js';
 import { Backoff } from '../../util/backoff.js';
-import type { RelayMessage } from '../../message.js';
+import { highlightPrefix, type RelayMessage } from '../../message.js';
 import { ConnectionBackend, type ConnectionBackendDependencies } from '../connection-backend.js';
 
 const NS_STARTTLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -141,7 +141,7 @@ export function createXmppClient(options: XmppClientOptions): XmppClient {
 
 /** The message as one line of chat text. XML 1.0 forbids most control characters: one would end the stream. */
 export function renderXmppText(message: RelayMessage): string {
-  return message.text.replace(/[\t\n\r]+/g, ' ').replace(/[\p{Cc}\p{Cs}\uFFFE\uFFFF]/gu, '');
+  return (highlightPrefix(message) + message.text).replace(/[\t\n\r]+/g, ' ').replace(/[\p{Cc}\p{Cs}\uFFFE\uFFFF]/gu, '');
 }
 
 /** The log text for a failed login: what went wrong, and what to do about it where we can tell. */
