@@ -29,7 +29,7 @@ t.test('a chat backend that cannot connect holds up neither the stream nor the c
   const relay = startRelay();
   await relay.waitFor('stderr', /event stream connected/, 20_000);
   await icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - refused');
-  await relay.waitFor('stdout', /^CRITICAL web01!http: HTTP CRITICAL - refused/, 20_000);
+  await relay.waitFor('stdout', /^#\d+ CRITICAL web01!http: HTTP CRITICAL - refused/, 20_000);
   const failed = await relay.waitFor('stderr', /could not connect to the IRC server/, 20_000);
   t.match(failed, /no TLS handshake from 127\.0\.0\.1:\d+ within 5 s: is this port TLS\? \(set tls: false for a plain-text port/);
   relay.child.kill('SIGTERM');

@@ -12,7 +12,7 @@ import { startIcinga2 } from './harness/icinga2.js';
 import { IrcTestClient } from './harness/irc-client.js';
 import { startIrcd } from './harness/ircd.js';
 import { relayProcesses } from './helpers/process.js';
-import { acknowledgementOf, EVENT_WAIT_MS, linesAfter } from './commands/helpers.js';
+import { acknowledgementOf, EVENT_WAIT_MS, linesAfter, waitUntil } from './commands/helpers.js';
 
 /** The YAML block after the walkthrough marker, as the reader sees it (the list item's indentation taken off). */
 function readmeConfig(): string {
@@ -69,14 +69,17 @@ t.test("the README's steps, from its config to a relayed alert and an ack from t
 
   // Step 8.
   const [alert] = await linesAfter(fromRelay, () => icinga.processCheckResult('web01!http', 2, 'HTTP CRITICAL - connection refused'), [/web01!http/], EVENT_WAIT_MS);
-  t.match(alert, /^CRITICAL web01!http: HTTP CRITICAL - connection refused/);
+  t.match(alert, /^#1 CRITICAL web01!http: HTTP CRITICAL - connection refused/);
 
   // Step 9.
-  const [reply, event] = await linesAfter(fromRelay, () => alice.say('#ops', '!ack web01!http for 1h looking into it'), [/^acknowledged /, / acknowledged web01!http /], EVENT_WAIT_MS);
+  const from = fromRelay().length;
+  const [reply] = await linesAfter(fromRelay, () => alice.say('#ops', '!ack web01!http for 1h looking into it'), [/^acknowledged /], EVENT_WAIT_MS);
   t.equal(reply, 'acknowledged web01!http for 1 hour');
-  t.match(event, /^alice \(via irc\) acknowledged web01!http \(.+\): looking into it$/);
-  t.match(await acknowledgementOf(icinga, 'web01!http'), { comments: [{ author: 'alice (via irc)', text: 'looking into it' }] });
-  t.ok((await acknowledgementOf(icinga, 'web01!http')).acknowledgement > 0, 'Icinga2 records the acknowledgement');
+  await waitUntil(async () => ((await acknowledgementOf(icinga, 'web01!http')).acknowledgement > 0 ? true : undefined), EVENT_WAIT_MS, 'the acknowledgement in Icinga2');
+  t.match(await acknowledgementOf(icinga, 'web01!http'), { comments: [{ author: 'alice (via irc)', text: 'looking into it' }] }, 'Icinga2 records the acknowledgement and its author');
+  // Two of Icinga2's delivery ticks: the events the ack caused are folded into the answer.
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  t.same(fromRelay().slice(from), ['acknowledged web01!http for 1 hour'], 'one action, one line');
 
   relay.child.kill('SIGTERM');
   t.equal(await relay.exited, 0);

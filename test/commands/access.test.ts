@@ -29,7 +29,7 @@ const allowed = (sender: CommandSender, name: string, destination = 'irc:#ops') 
 t.test('the built-in roles: viewer reads, operator runs every command; help and whoami are always allowed', async (t) => {
   t.same(builtInRoles(COMMANDS), {
     viewer: ['status', 'problems', 'mutes'],
-    operator: ['ack', 'unack', 'comment', 'downtime', 'undowntime', 'recheck', 'status', 'problems', 'mute', 'unmute', 'mutes'],
+    operator: ['ack', 'unack', 'comment', 'downtime', 'undowntime', 'recheck', 'status', 'problems', 'mute', 'unmute', 'mutes', 'events'],
   });
   t.same(defaultAccess(COMMANDS), { roles: builtInRoles(COMMANDS), users: { console: ['operator'] }, everyone: [], rooms: {}, authors: {} });
   const closed = new AccessControl({ ...config, users: {}, everyone: [] }, COMMANDS);
